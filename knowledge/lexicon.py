@@ -1,0 +1,110 @@
+"""Load the curated normalisation lexicon: word maps, phrases, protected words, fillers and intent cues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+MAP_FILES = ("slang.yaml", "domain.yaml", "javanese.yaml", "sundanese.yaml", "english.yaml")
+# Words no rule may rewrite: question words carry the intent of an FAQ question.
+BUILTIN_PROTECTED = frozenset(
+    {"apa", "apakah", "berapa", "bagaimana", "kapan", "siapa", "mana", "mengapa", "kenapa", "tidak", "belum",
+     "bukan", "jangan", "boleh", "harus", "bisa", "wajib"}
+)
+
+
+class LexiconError(Exception):
+    """A lexicon data file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class IntentCues:
+    """Words and phrases (normalised) that signal one rule-based intent."""
+
+    words: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    not_after: MappingProxyType[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the normaliser and the intent rules read from data files."""
+
+    words: MappingProxyType[str, str]
+    phrases: MappingProxyType[tuple[str, ...], str]
+    protected: frozenset[str]
+    fillers: frozenset[str]
+    intents: MappingProxyType[str, IntentCues]
+    sources: MappingProxyType[str, str]  # map key -> file it came from, for error messages and tests
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise LexiconError(f"{path}: {error}") from error
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: expected a mapping")
+    return data
+
+
+def _read_list(path: Path) -> frozenset[str]:
+    if not path.exists():
+        return frozenset()
+    lines = (line.split("#", 1)[0].strip().lower() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(line for line in lines if line)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(str(text).lower().split())
+
+
+def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
+    """Read every lexicon file under `directory` (a missing optional file counts as empty)."""
+    words: dict[str, str] = {}
+    phrases: dict[tuple[str, ...], str] = {}
+    sources: dict[str, str] = {}
+    for name in MAP_FILES:
+        path = directory / name
+        if not path.exists():
+            continue
+        data = _read_yaml(path)
+        for key, value in (data.get("map") or {}).items():
+            key_s = str(key).strip().lower()
+            if " " in key_s:
+                phrases[_split(key_s)] = "" if value is None else str(value).strip().lower()
+            else:
+                words[key_s] = "" if value is None else str(value).strip().lower()
+            sources[key_s] = name
+        for key, value in (data.get("phrases") or {}).items():
+            key_s = str(key).strip().lower()
+            phrases[_split(key_s)] = "" if value is None else str(value).strip().lower()
+            sources[key_s] = name
+    intents: dict[str, IntentCues] = {}
+    intents_path = directory / "intents.yaml"
+    if intents_path.exists():
+        for intent, spec in _read_yaml(intents_path).items():
+            if not isinstance(spec, dict):
+                continue
+            not_after = {
+                str(word).lower(): frozenset(str(p).lower() for p in before)
+                for word, before in (spec.get("not_after") or {}).items()
+            }
+            intents[str(intent)] = IntentCues(
+                words=frozenset(str(w).lower() for w in spec.get("words") or ()),
+                phrases=tuple(_split(p) for p in spec.get("phrases") or () if str(p).strip()),
+                not_after=MappingProxyType(not_after),
+            )
+    return Lexicon(
+        words=MappingProxyType(words),
+        phrases=MappingProxyType(phrases),
+        protected=_read_list(directory / "protected.txt") | BUILTIN_PROTECTED,
+        fillers=_read_list(directory / "fillers.txt"),
+        intents=MappingProxyType(intents),
+        sources=MappingProxyType(sources),
+    )

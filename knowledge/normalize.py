@@ -1,0 +1,223 @@
+"""Indonesian-aware text normalisation, the same for content and for queries (pure: no I/O).
+
+Steps (design §5.1): NFKC and casefold; URLs, emoji and punctuation out; reduplication (`syarat2`,
+`syarat-syarat`) and elongation (`gajiii`) collapsed; lexicon phrases and words mapped to standard
+forms; clitics (`gajinya`) split off when the stem is known; vocabulary-aware typo correction; light
+stemming to a known root; filler words dropped. Question words and negations are never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from knowledge.lexicon import Lexicon
+
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+")
+_REDUP_HYPHEN_RE = re.compile(r"\b(\w{2,})-\1\b")
+_NON_WORD_RE = re.compile(r"[^\w]+")
+_NUMBER_UNIT_RE = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]{1,4})$")
+_REDUP_TWO_RE = re.compile(r"^([a-z]{3,})2(nya|ku|mu)?$")
+_RUN3_RE = re.compile(r"(.)\1{2,}")
+CLITICS = ("nya", "ku", "mu", "lah", "kah", "pun", "in")
+# Affixes of the light stemmer; a stem is accepted only if it is a known word, so damage is bounded.
+_SUFFIXES = ("kan", "an", "i", "nya")
+_PREFIXES = (
+    ("meng", ("", "k")), ("meny", ("s",)), ("mem", ("", "p")), ("men", ("", "t")), ("me", ("",)),
+    ("peng", ("", "k")), ("peny", ("s",)), ("pem", ("", "p")), ("pen", ("", "t")), ("per", ("",)),
+    ("pe", ("",)), ("ber", ("",)), ("ter", ("",)), ("di", ("",)), ("ke", ("",)),
+)
+MIN_TYPO_LENGTH = 4
+MIN_STEM_LENGTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A normalised text: surface words (before stemming), index tokens, and how much was guessed."""
+
+    surface: tuple[str, ...]
+    tokens: tuple[str, ...]
+    corrected: int
+    unknown: tuple[str, ...]
+
+
+def clean(text: str) -> str:
+    """NFKC, casefold, drop URLs and everything that is not a letter or digit, collapse `x-x` reduplication."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _URL_RE.sub(" ", text)
+    text = _REDUP_HYPHEN_RE.sub(r"\1", text)
+    text = text.replace("_", " ")
+    return _NON_WORD_RE.sub(" ", text).strip()
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Split cleaned text into tokens, separating numbers glued to units (`20jt` → `20 jt`)."""
+    tokens: list[str] = []
+    for token in clean(text).split():
+        match = _NUMBER_UNIT_RE.match(token)
+        if match:
+            tokens.extend(match.groups())
+            continue
+        match = _REDUP_TWO_RE.match(token)
+        if match:
+            tokens.append(match.group(1) + (match.group(2) or ""))
+            continue
+        tokens.append(_RUN3_RE.sub(r"\1", token) if not token.isdigit() else token)
+    return tokens
+
+
+def _apply_phrases(tokens: list[str], phrases: dict[tuple[str, ...], str], longest: int) -> list[str]:
+    if not phrases:
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 1, -1):
+            replacement = phrases.get(tuple(tokens[i : i + size]))
+            if replacement is not None:
+                out.extend(replacement.split())
+                i += size
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+class Normalizer:
+    """Normalise texts with a lexicon and, once known, the knowledge base's vocabulary."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: frozenset[str] = frozenset()) -> None:
+        self.lexicon = lexicon
+        self.vocabulary = vocabulary | lexicon.protected
+        self._phrases = dict(lexicon.phrases)
+        self._longest_phrase = max((len(p) for p in self._phrases), default=1)
+        self._by_length: dict[int, list[str]] = {}
+        for word in self.vocabulary:
+            if len(word) >= MIN_TYPO_LENGTH - 1 and word.isalpha():
+                self._by_length.setdefault(len(word), []).append(word)
+        self._analyse = lru_cache(maxsize=50_000)(self._analyse_uncached)
+        self._word = lru_cache(maxsize=50_000)(self._word_uncached)
+        self._stem = lru_cache(maxsize=50_000)(self._stem_uncached)
+
+    def with_vocabulary(self, vocabulary: frozenset[str]) -> Normalizer:
+        """Return a normaliser that also corrects typos and strips clitics against `vocabulary`."""
+        return Normalizer(self.lexicon, vocabulary)
+
+    def base_tokens(self, text: str) -> list[str]:
+        """Tokens after the lexicon maps only: what builds the vocabulary."""
+        tokens = _apply_phrases(raw_tokens(text), self._phrases, self._longest_phrase)
+        out: list[str] = []
+        for token in tokens:
+            out.extend(self.lexicon.words.get(token, token).split())
+        return out
+
+    def analyse(self, text: str) -> Analysis:
+        """Normalise `text` fully (cached)."""
+        return self._analyse(text[:2000])
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        """Return the index tokens of `text`."""
+        return self.analyse(text).tokens
+
+    def normalize(self, text: str) -> str:
+        """Return the index tokens of `text` joined by spaces."""
+        return " ".join(self.analyse(text).tokens)
+
+    def _analyse_uncached(self, text: str) -> Analysis:
+        tokens = _apply_phrases(raw_tokens(text), self._phrases, self._longest_phrase)
+        surface: list[str] = []
+        corrected = 0
+        unknown: list[str] = []
+        for token in tokens:
+            words, was_corrected, is_unknown = self._word(token)
+            surface.extend(words)
+            corrected += was_corrected
+            if is_unknown:
+                unknown.append(token)
+        # A second phrase pass catches phrases that only appear once words are standardised.
+        surface = _apply_phrases(surface, self._phrases, self._longest_phrase)
+        index_tokens = tuple(
+            self._stem(word) for word in surface
+            if word not in self.lexicon.fillers and (len(word) > 1 or word.isdigit())
+        )
+        return Analysis(tuple(surface), index_tokens, corrected, tuple(unknown))
+
+    def _word_uncached(self, token: str) -> tuple[tuple[str, ...], bool, bool]:
+        """Map one token: lexicon, known word, clitic split, doubled letters, typo fix; else unknown."""
+        words = self.lexicon.words
+        if token in words:
+            return tuple(words[token].split()), False, False
+        if token in self.vocabulary or token.isdigit() or not self.vocabulary:
+            return (token,), False, False
+        for clitic in CLITICS:
+            stem = token[: -len(clitic)]
+            if token.endswith(clitic) and len(stem) >= MIN_STEM_LENGTH:
+                if stem in words:
+                    return tuple(words[stem].split()), False, False
+                if stem in self.vocabulary:
+                    return (stem,), False, False
+        undoubled = re.sub(r"(.)\1", r"\1", token)
+        if undoubled != token and undoubled in self.vocabulary:
+            return (undoubled,), False, False
+        if token.startswith("di") and token[2:] in self.vocabulary and len(token) > 4:
+            return ("di", token[2:]), False, False
+        fixed = self._correct(token)
+        if fixed:
+            return (fixed,), True, False
+        return (token,), False, True
+
+    def _correct(self, token: str) -> str | None:
+        if len(token) < MIN_TYPO_LENGTH or not token.isalpha():
+            return None
+        cutoff = 80 if len(token) >= 6 else 85 if len(token) >= 5 else 88
+        choices: list[str] = []
+        for size in range(len(token) - 2, len(token) + 3):
+            choices.extend(self._by_length.get(size, ()))
+        best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if best is None:
+            return None
+        return self.lexicon.words.get(best[0], best[0]).split()[0] if best[0] in self.lexicon.words else best[0]
+
+    def _stem_uncached(self, word: str) -> str:
+        """Reduce a word to its shortest known root (`persyaratan` → `syarat`), never a protected word."""
+        if word in self.lexicon.protected or len(word) <= MIN_STEM_LENGTH + 1 or not word.isalpha():
+            return word
+        best = word
+        for candidate in _stem_candidates(word):
+            if (
+                len(candidate) >= MIN_STEM_LENGTH
+                and candidate in self.vocabulary
+                and candidate not in self.lexicon.fillers
+                and len(candidate) < len(best)
+            ):
+                best = candidate
+        return best
+
+
+def _strip_suffixes(word: str) -> list[str]:
+    forms = [word]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM_LENGTH:
+            forms.append(word[: -len(suffix)])
+    return forms
+
+
+def _stem_candidates(word: str) -> list[str]:
+    candidates: list[str] = []
+    for form in _strip_suffixes(word):
+        candidates.append(form)
+        for prefix, restorations in _PREFIXES:
+            if form.startswith(prefix) and len(form) - len(prefix) >= MIN_STEM_LENGTH - 1:
+                rest = form[len(prefix) :]
+                for restore in restorations:
+                    candidates.append(restore + rest)
+                    # Two prefixes stacked: di-per-, ke-ber-, mem-per-.
+                    for prefix2, _ in _PREFIXES:
+                        if (restore + rest).startswith(prefix2) and prefix2 in ("per", "ber", "ter", "pe"):
+                            candidates.append((restore + rest)[len(prefix2) :])
+    return candidates

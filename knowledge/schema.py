@@ -1,0 +1,154 @@
+"""The entry and country documents as content files, import/export and the admin API speak them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+TOPICS = ("requirements", "documents", "procedure", "costs", "safety", "country", "programme", "rights")
+STATUSES = ("draft", "published", "archived")
+LANGUAGES = ("id", "en")
+MAX_ANSWER_CHARS = 900
+MAX_QUESTION_CHARS = 300
+MAX_PHRASINGS = 10
+MIN_PHRASINGS_PUBLISHED = 3
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2,3}$")
+
+Topic = Literal["requirements", "documents", "procedure", "costs", "safety", "country", "programme", "rights"]
+Status = Literal["draft", "published", "archived"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Source(_Strict):
+    """Where a fact comes from: the page, its title and its own date (None when the page is undated)."""
+
+    url: str = Field(min_length=8, max_length=2000)
+    title: str = Field(min_length=1, max_length=300)
+    date: dt.date | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class LanguageText(_Strict):
+    """An entry's question, phrasings and answer in one language."""
+
+    question: str = Field(min_length=3, max_length=MAX_QUESTION_CHARS)
+    phrasings: list[str] = Field(default_factory=list, max_length=MAX_PHRASINGS)
+    answer: str = Field(min_length=10, max_length=MAX_ANSWER_CHARS)
+
+    @field_validator("phrasings")
+    @classmethod
+    def _phrasings_not_blank(cls, value: list[str]) -> list[str]:
+        cleaned = [p.strip() for p in value]
+        if any(not p or len(p) > MAX_QUESTION_CHARS for p in cleaned):
+            raise ValueError(f"every phrasing needs 1 to {MAX_QUESTION_CHARS} characters")
+        return cleaned
+
+
+class EntryDoc(_Strict):
+    """One knowledge entry (design §4 and §7.2)."""
+
+    id: str
+    topic: Topic
+    countries: list[str] = Field(default_factory=list)
+    status: Status = "draft"
+    version: int = Field(default=1, ge=1)
+    texts: dict[str, LanguageText]
+    sources: list[Source] = Field(default_factory=list)
+    reviewed_at: dt.date
+    review_due: dt.date
+    related: list[str] = Field(default_factory=list, max_length=3)
+    updated_by: str | None = None
+    updated_at: dt.datetime | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG_RE.match(value):
+            raise ValueError("must be a slug: lower-case letters, digits and '-', at most 60 characters")
+        return value
+
+    @field_validator("countries")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not COUNTRY_CODE_RE.match(code):
+                raise ValueError(f"{code!r} is not a country code (two or three capital letters)")
+        return value
+
+    @field_validator("texts")
+    @classmethod
+    def _languages(cls, value: dict[str, LanguageText]) -> dict[str, LanguageText]:
+        unknown = sorted(set(value) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"unknown language {unknown[0]!r}; use one of {', '.join(LANGUAGES)}")
+        if "id" not in value:
+            raise ValueError("the Indonesian text ('id') is required")
+        return value
+
+    @model_validator(mode="after")
+    def _publishable(self) -> EntryDoc:
+        if self.review_due <= self.reviewed_at:
+            raise ValueError("review_due must come after reviewed_at")
+        if self.id in self.related:
+            raise ValueError("an entry cannot be related to itself")
+        if self.status == "published":
+            if "en" not in self.texts:
+                raise ValueError("a published entry needs an English text ('en')")
+            if not self.sources:
+                raise ValueError("a published entry needs at least one source")
+            if len(self.texts["id"].phrasings) < MIN_PHRASINGS_PUBLISHED:
+                raise ValueError(f"a published entry needs at least {MIN_PHRASINGS_PUBLISHED} Indonesian phrasings")
+        return self
+
+    def text(self, lang: str) -> LanguageText:
+        """Return the text in `lang`, falling back to Indonesian."""
+        return self.texts.get(lang) or self.texts["id"]
+
+
+class CountryDoc(_Strict):
+    """A destination country: names, the aliases people type, and the entries that make up its card."""
+
+    code: str
+    names: dict[str, str]
+    aliases: list[str] = Field(default_factory=list)
+    card: str | None = None
+    sections: list[str] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not COUNTRY_CODE_RE.match(value):
+            raise ValueError("must be two or three capital letters")
+        return value
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, value: dict[str, str]) -> dict[str, str]:
+        if "id" not in value:
+            raise ValueError("the Indonesian name ('id') is required")
+        return value
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, value: list[str]) -> list[str]:
+        cleaned = [a.strip().lower() for a in value]
+        if any(len(a) < 2 for a in cleaned):
+            raise ValueError("every alias needs at least two characters")
+        return cleaned
+
+    def name(self, lang: str) -> str:
+        """Return the country's name in `lang`, falling back to Indonesian."""
+        return self.names.get(lang) or self.names["id"]
