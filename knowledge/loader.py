@@ -33,11 +33,12 @@ class Problem:
     message: str
     entry: str | None = None
     field: str | None = None
+    kind: str = "entry"
 
     def __str__(self) -> str:
         where = [self.file]
         if self.entry:
-            where.append(f"entry {self.entry!r}")
+            where.append(f"{self.kind} {self.entry!r}")
         if self.field:
             where.append(f"field {self.field!r}")
         return f"{': '.join(where)}: {self.message}"
@@ -62,11 +63,11 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(entry)"
 
 
-def _validation_problems(file: str, entry: str | None, error: ValidationError) -> list[Problem]:
+def _validation_problems(file: str, entry: str | None, error: ValidationError, kind: str) -> list[Problem]:
     problems = []
     for item in error.errors():
         message = item["msg"].removeprefix("Value error, ")
-        problems.append(Problem(file, message, entry, _location(item["loc"])))
+        problems.append(Problem(file, message, entry, _location(item["loc"]), kind))
     return problems
 
 
@@ -102,7 +103,8 @@ def parse_documents(file: str, raw: Any) -> KnowledgeBase:
                 target.append(model.model_validate(item))
                 kb.files.setdefault(name, file)
             except ValidationError as error:
-                kb.problems.extend(_validation_problems(file, name, error))
+                kind = "entry" if key == "entries" else "country"
+                kb.problems.extend(_validation_problems(file, name, error, kind))
     return kb
 
 
@@ -222,7 +224,9 @@ def check_consistency(
     for country in countries:
         file = files.get(country.code, where)
         if country.code in codes:
-            problems.append(Problem(file, f"duplicate country code (also in {codes[country.code]})", country.code, "code"))
+            problems.append(
+                Problem(file, f"duplicate country code (also in {codes[country.code]})", country.code, "code", "country")
+            )
         codes.setdefault(country.code, file)
     for entry in entries:
         file = files.get(entry.id, where)
@@ -236,7 +240,7 @@ def check_consistency(
         file = files.get(country.code, where)
         for ref, label in ((country.card, "card"), *((s, "sections") for s in country.sections)):
             if ref and ref not in seen:
-                problems.append(Problem(file, f"entry {ref!r} does not exist", country.code, label))
+                problems.append(Problem(file, f"entry {ref!r} does not exist", country.code, label, "country"))
     return problems
 
 

@@ -1,0 +1,200 @@
+"""The `desmigratif` command line (design §7.1)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from api.database import prepare, upgrade
+from api.settings import Settings, get_settings
+from knowledge.db import make_engine
+from knowledge.loader import CONTENT_DIR, FORMATS, dump, format_of, read_path
+from knowledge.store import StoreError, import_knowledge_base, list_countries, list_entries
+
+log = logging.getLogger("desmigratif")
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"desmigratif: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    """Create or migrate the schema."""
+    upgrade(make_engine(settings.database_url))
+    print(f"database at {_safe_url(settings.database_url)} is up to date")
+    return 0
+
+
+def cmd_content_check(_settings: Settings, args: argparse.Namespace) -> int:
+    """Validate content files and report every problem."""
+    path = Path(args.path) if args.path else CONTENT_DIR
+    kb = read_path(path)
+    for problem in kb.problems:
+        print(problem)
+    published = sum(1 for e in kb.entries if e.status == "published")
+    summary = f"{len(kb.entries)} entries ({published} published), {len(kb.countries)} countries"
+    if kb.problems:
+        print(f"{len(kb.problems)} problem(s) in {path}; {summary}", file=sys.stderr)
+        return 1
+    print(f"ok: {summary} in {path}")
+    return 0
+
+
+def cmd_content_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import YAML/JSON/CSV content all-or-nothing (or only report with --dry-run)."""
+    kb = read_path(Path(args.path))
+    for problem in kb.problems:
+        print(problem)
+    if kb.problems:
+        return _fail(f"{len(kb.problems)} problem(s); nothing was imported", 1)
+    engine = prepare(settings.database_url)
+    with Session(engine) as session:
+        report = import_knowledge_base(session, kb, author=args.author, note=f"import {args.path}")
+        verb = "would import" if args.dry_run else "imported"
+        if args.dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    print(f"{verb}: {report.created} new, {report.updated} changed, {report.unchanged} unchanged entries; "
+          f"{report.countries} countries")
+    return 0
+
+
+def cmd_content_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the whole knowledge base to a file in YAML, JSON or CSV."""
+    path = Path(args.path)
+    fmt = args.format or format_of(path)
+    if fmt not in FORMATS:
+        return _fail(f"cannot tell the format from {path.name!r}; name it .yaml, .json or .csv or pass --format")
+    engine = prepare(settings.database_url)
+    with Session(engine) as session:
+        entries, countries = list_entries(session), list_countries(session)
+    path.write_text(dump(entries, countries, fmt), encoding="utf-8")
+    print(f"exported {len(entries)} entries" + ("" if fmt == "csv" else f" and {len(countries)} countries")
+          + f" to {path}")
+    return 0
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer one question without keeping any state."""
+    from bot.core import Conversation
+    from bot.state import MemoryStateStore
+
+    from api.runtime import SnapshotHolder
+    from bot.messages import IncomingMessage
+
+    engine = prepare(settings.database_url)
+    conversation = Conversation(SnapshotHolder(engine).get, MemoryStateStore(), settings=settings.bot)
+    turn = conversation.handle(
+        IncomingMessage(channel="cli", user_id="ask", text=args.text, language_hint=args.lang)
+    )
+    if args.json:
+        print(json.dumps(turn.to_dict("ask"), ensure_ascii=False))
+    else:
+        for reply in turn.replies:
+            print(reply.text)
+            for number, button in enumerate(reply.buttons, start=1):
+                print(f"  {number}) {button.label}")
+            print()
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    """Chat in the terminal, or run the JSONL batch protocol with --jsonl."""
+    from bot.channels.console import run_interactive, run_jsonl
+    from bot.core import Conversation
+    from bot.state import SqlRecorder, SqlStateStore
+
+    from api.runtime import SnapshotHolder
+
+    engine = prepare(settings.database_url)
+    holder = SnapshotHolder(engine, poll_seconds=settings.content_poll_seconds)
+    conversation = Conversation(holder.get, SqlStateStore(engine), recorder=SqlRecorder(engine),
+                                settings=settings.bot)
+    if args.jsonl:
+        return run_jsonl(conversation, sys.stdin, sys.stdout)
+    return run_interactive(conversation, user=args.user, lang=args.lang, stdin=sys.stdin, stdout=sys.stdout)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(the configured database)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="desmigratif", description="Desmigratif Info: information chatbot for "
+                                     "prospective Indonesian migrant workers.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = sub.add_parser("chat", help="chat in the terminal (or --jsonl for the batch protocol)")
+    chat.add_argument("--lang", choices=("id", "en"), help="language to start in")
+    chat.add_argument("--user", default="terminal", help="user id for the conversation state")
+    chat.add_argument("--jsonl", action="store_true", help="read JSON lines on stdin, write one JSON line each")
+    chat.set_defaults(func=cmd_chat)
+
+    ask = sub.add_parser("ask", help="answer one question, without state")
+    ask.add_argument("text")
+    ask.add_argument("--lang", choices=("id", "en"))
+    ask.add_argument("--json", action="store_true", help="print the turn object")
+    ask.set_defaults(func=cmd_ask)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="create or migrate the schema").set_defaults(func=cmd_db_upgrade)
+
+    content = sub.add_parser("content", help="knowledge content files")
+    content_sub = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    check = content_sub.add_parser("check", help="validate content files and report every problem")
+    check.add_argument("path", nargs="?", help=f"file or folder (default: {CONTENT_DIR})")
+    check.set_defaults(func=cmd_content_check)
+    imp = content_sub.add_parser("import", help="import YAML/JSON/CSV, all or nothing")
+    imp.add_argument("path")
+    imp.add_argument("--dry-run", action="store_true", help="check and report only; change nothing")
+    imp.add_argument("--author", default="cli", help="recorded as the author of the change")
+    imp.set_defaults(func=cmd_content_import)
+    exp = content_sub.add_parser("export", help="export the whole knowledge base")
+    exp.add_argument("path")
+    exp.add_argument("--format", choices=FORMATS)
+    exp.set_defaults(func=cmd_content_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        return _fail(f"bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
+    try:
+        return int(args.func(settings, args))
+    except StoreError as error:
+        return _fail(str(error), 1)
+    except SQLAlchemyError as error:
+        return _fail(f"database error at {_safe_url(settings.database_url)}: {error.__class__.__name__}: "
+                     f"{str(error).splitlines()[0]}", 1)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Create or migrate the schema with Alembic and seed the bundled content on first use."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from knowledge.db import make_engine
+from knowledge.store import ImportReport, seed_if_empty
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Any constant works; it only has to be the same for every worker that migrates this database.
+_MIGRATION_LOCK_ID = 7_310_2017
+log = logging.getLogger(__name__)
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration pointing at our migrations and `url`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate the schema to the newest revision; safe to run twice and from two workers at once."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Serialise concurrent upgrades from several workers; released when this transaction ends.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def seed(engine: Engine) -> ImportReport | None:
+    """Import the bundled content if the database has no entry yet."""
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.exec(text("SELECT pg_advisory_xact_lock(:id)").bindparams(id=_MIGRATION_LOCK_ID + 1))  # type: ignore[call-overload]
+        report = seed_if_empty(session)
+        session.commit()
+    if report:
+        log.info("seeded %d entries and %d countries", report.created, report.countries)
+    return report
+
+
+def prepare(url: str) -> Engine:
+    """Return an engine for `url` with the schema migrated and the content seeded."""
+    engine = make_engine(url)
+    upgrade(engine)
+    seed(engine)
+    return engine

@@ -1,0 +1,71 @@
+"""The live objects of one process: database engine and the current knowledge snapshot, kept fresh."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from knowledge.lexicon import Lexicon, load_lexicon
+from knowledge.snapshot import Snapshot, build_snapshot
+from knowledge.store import content_version, list_countries, list_entries
+
+log = logging.getLogger(__name__)
+
+
+def load_snapshot(engine: Engine, *, lexicon: Lexicon | None = None, include_drafts: bool = False) -> Snapshot:
+    """Build a snapshot of the content now in the database."""
+    with Session(engine) as session:
+        version = content_version(session)
+        statuses = ("published", "draft") if include_drafts else ("published",)
+        entries = list_entries(session, statuses)
+        countries = list_countries(session)
+    return build_snapshot(entries, countries, version=version, include_drafts=include_drafts, lexicon=lexicon)
+
+
+@dataclass
+class SnapshotHolder:
+    """Holds the current snapshot; rebuilds it aside and swaps it in when the content version moves.
+
+    Every worker polls the shared version (cheap: one primary-key read) at most every `poll_seconds`,
+    so a publish on one worker is live on all of them within seconds.
+    """
+
+    engine: Engine
+    poll_seconds: float = 2.0
+    lexicon: Lexicon = field(default_factory=load_lexicon)
+    _snapshot: Snapshot | None = None
+    _checked_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self) -> Snapshot:
+        """Return the current snapshot, refreshing it first if the content changed."""
+        now = time.monotonic()
+        snapshot = self._snapshot
+        if snapshot is None or now - self._checked_at >= self.poll_seconds:
+            self.refresh()
+            snapshot = self._snapshot
+        assert snapshot is not None
+        return snapshot
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Rebuild if the content version differs (or when forced); True when a new snapshot was swapped in."""
+        with self._lock:
+            self._checked_at = time.monotonic()
+            with Session(self.engine) as session:
+                version = content_version(session)
+            if not force and self._snapshot is not None and self._snapshot.version == version:
+                return False
+            fresh = load_snapshot(self.engine, lexicon=self.lexicon)
+            self._snapshot = fresh
+            log.info("knowledge snapshot %d loaded: %d entries", fresh.version, len(fresh.entries))
+            return True
+
+    @property
+    def loaded(self) -> bool:
+        """True once a snapshot has been built."""
+        return self._snapshot is not None

@@ -1,0 +1,93 @@
+"""Shared fixtures: a migrated, seeded database on SQLite always and on PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+from api.database import prepare
+from knowledge.db import make_engine, normalize_url
+from knowledge.lexicon import load_lexicon
+from knowledge.loader import load_seed
+from knowledge.snapshot import Snapshot, build_snapshot
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
+
+
+@dataclass
+class Template:
+    """A migrated and seeded database that each test gets a fresh copy of."""
+
+    backend: str
+    url: str
+    admin_url: str | None = None
+
+
+def _pg_admin_engine() -> Engine:
+    assert TEST_DATABASE_URL
+    return create_engine(normalize_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def template_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
+    """Migrate and seed one database per backend for the whole session."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = prepare(f"sqlite:///{path}")
+        engine.dispose()
+        yield Template("sqlite", str(path))
+        return
+    admin = _pg_admin_engine()
+    name = f"dm_tmpl_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
+    engine = prepare(url)
+    engine.dispose()
+    yield Template("postgresql", name, admin_url=TEST_DATABASE_URL)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(template_db: Template, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated and seeded database for one test, as a URL."""
+    if template_db.backend == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copyfile(template_db.url, target)
+        yield f"sqlite:///{target}"
+        return
+    admin = _pg_admin_engine()
+    name = f"dm_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db.url}"'))
+    yield make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on the test's fresh database."""
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def seed_snapshot() -> Snapshot:
+    """A snapshot of the bundled content, built once (no database needed)."""
+    kb = load_seed()
+    assert kb.ok, [str(p) for p in kb.problems]
+    return build_snapshot(kb.entries, kb.countries, lexicon=load_lexicon())
