@@ -20,8 +20,9 @@ class Postings:
     rows: dict[str, np.ndarray]
     weights: dict[str, np.ndarray]
     idf: dict[str, float]
-    n_rows: int
+    n_rows: int  # size of the score vector (with any padding of the layout)
     max_idf: float
+    n_docs: int  # documents actually indexed
 
 
 def _finish(
@@ -33,6 +34,7 @@ def _finish(
         idf=idf,
         n_rows=n_rows,
         max_idf=max(idf.values(), default=1.0),
+        n_docs=n_rows,
     )
 
 
@@ -85,6 +87,18 @@ def build_char(docs: Sequence[Sequence[str]]) -> Postings:
     return _finish(row_ids, row_weights, idf, n)
 
 
+def regroup(postings: Postings, new_row_of: np.ndarray, n_rows: int) -> Postings:
+    """Renumber the rows (e.g. into a slot-major layout) keeping every weight."""
+    return Postings(
+        rows={t: new_row_of[r].astype(np.int32) for t, r in postings.rows.items()},
+        weights=postings.weights,
+        idf=postings.idf,
+        n_rows=n_rows,
+        max_idf=postings.max_idf,
+        n_docs=postings.n_docs,
+    )
+
+
 def score_rows(postings: Postings, query_weights: dict[str, float]) -> np.ndarray:
     """Sum weight × query weight over the query's terms for every row (zeros for rows with no term)."""
     rows, weights = [], []
@@ -98,9 +112,15 @@ def score_rows(postings: Postings, query_weights: dict[str, float]) -> np.ndarra
     return np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=postings.n_rows)
 
 
-def char_query_weights(postings: Postings, tokens: Sequence[str]) -> dict[str, float]:
-    """The query's L2-normalised TF-IDF trigram vector (unknown grams count in the norm)."""
+def char_query_weights(postings: Postings, tokens: Sequence[str], *, max_share: float = 0.02) -> dict[str, float]:
+    """The query's L2-normalised TF-IDF trigram vector (unknown grams count in the norm).
+
+    Grams found in more than `max_share` of the rows are left out of the scoring (not of the norm):
+    their postings are the longest and their weight the smallest, so skipping them keeps a query
+    well under a millisecond at 2,000 entries while barely moving the ranking.
+    """
     grams = char_grams(tokens)
     vec = {t: (1 + math.log(c)) * postings.idf.get(t, postings.max_idf) for t, c in grams.items()}
     norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {t: v / norm for t, v in vec.items() if t in postings.rows}
+    limit = max(50, int(postings.n_docs * max_share))
+    return {t: v / norm for t, v in vec.items() if t in postings.rows and len(postings.rows[t]) <= limit}
