@@ -86,11 +86,10 @@ def cmd_content_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     """Answer one question without keeping any state."""
-    from bot.core import Conversation
-    from bot.state import MemoryStateStore
-
     from api.runtime import SnapshotHolder
+    from bot.core import Conversation
     from bot.messages import IncomingMessage
+    from bot.state import MemoryStateStore
 
     engine = prepare(settings.database_url)
     conversation = Conversation(SnapshotHolder(engine).get, MemoryStateStore(), settings=settings.bot)
@@ -110,11 +109,10 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Chat in the terminal, or run the JSONL batch protocol with --jsonl."""
+    from api.runtime import SnapshotHolder
     from bot.channels.console import run_interactive, run_jsonl
     from bot.core import Conversation
     from bot.state import SqlRecorder, SqlStateStore
-
-    from api.runtime import SnapshotHolder
 
     engine = prepare(settings.database_url)
     holder = SnapshotHolder(engine, poll_seconds=settings.content_poll_seconds)
@@ -123,6 +121,20 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     if args.jsonl:
         return run_jsonl(conversation, sys.stdin, sys.stdout)
     return run_interactive(conversation, user=args.user, lang=args.lang, stdin=sys.stdin, stdout=sys.stdout)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the HTTP service (webhooks, admin API, health) with uvicorn."""
+    import uvicorn
+
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        print("desmigratif: several workers on SQLite serialise their writes; use PostgreSQL to scale out",
+              file=sys.stderr)
+    # Migrate and seed once here, so N workers do not race to do it at start-up.
+    prepare(settings.database_url).dispose()
+    uvicorn.run("api.app:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="info" if args.verbose else "warning", proxy_headers=True)
+    return 0
 
 
 def _safe_url(url: str) -> str:
@@ -152,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", choices=("id", "en"))
     ask.add_argument("--json", action="store_true", help="print the turn object")
     ask.set_defaults(func=cmd_ask)
+
+    serve = sub.add_parser("serve", help="run the HTTP service: webhooks, admin API, health, metrics")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (use PostgreSQL for more than one)")
+    serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

@@ -5,11 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.database import prepare
+from api.settings import Settings
+from bot.core import Conversation
+from bot.state import SqlRecorder, SqlStateStore
 from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.snapshot import Snapshot, build_snapshot
 from knowledge.store import content_version, list_countries, list_entries
@@ -69,3 +76,26 @@ class SnapshotHolder:
     def loaded(self) -> bool:
         """True once a snapshot has been built."""
         return self._snapshot is not None
+
+
+@dataclass
+class Runtime:
+    """Everything one worker process serves with, built once in the app's lifespan."""
+
+    settings: Settings
+    engine: Engine
+    snapshots: SnapshotHolder
+    conversation: Conversation
+    # Async context managers entered at start-up and left at shutdown (e.g. a channel's client).
+    startups: list[Callable[[Runtime], AbstractAsyncContextManager[Any]]] = field(default_factory=list)
+    channels: dict[str, Any] = field(default_factory=dict)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Migrate and seed the database, load the knowledge and build the conversation."""
+    engine = prepare(settings.database_url)
+    snapshots = SnapshotHolder(engine, poll_seconds=settings.content_poll_seconds)
+    snapshots.refresh(force=True)
+    conversation = Conversation(snapshots.get, SqlStateStore(engine), recorder=SqlRecorder(engine),
+                                settings=settings.bot)
+    return Runtime(settings=settings, engine=engine, snapshots=snapshots, conversation=conversation)

@@ -39,3 +39,18 @@ class ProcessedEventRow(SQLModel, table=True):
     external_id: str = Field(primary_key=True, max_length=200)
     user_id: str | None = Field(default=None, max_length=100)
     received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class OutboxRow(SQLModel, table=True):
+    """An outbound message that could not be delivered after the immediate retries (never silently dropped)."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20, index=True)
+    user_id: str = Field(max_length=100, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=12, index=True)  # pending | sent | failed
+    attempts: int = Field(default=0)
+    error: str | None = Field(default=None, max_length=200)  # an error code or class, never the user's text
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -185,9 +185,15 @@ class Matcher:
         known = [t for t in query if t in self.bm25.idf]
         if not known or not self.entries:
             return MatchResult("fallback", None, 0.0, (), countries=named, normalized=normalized, **flags)
-        unknown = len(query) - len(known)
+        # A word only the answers use is still a word of this domain; only words found nowhere in the
+        # knowledge base count as unknown, at the highest weight: they name what we do not cover.
         term_weight = {t: self.bm25.idf[t] for t in known}
-        total_weight = sum(term_weight.values()) + self.bm25.max_idf * unknown
+        answer_only = sum(self.answer_bm25.idf[t] for t in query if t not in term_weight and t in self.answer_bm25.idf)
+        unknown_weight = self.bm25.max_idf * sum(
+            1 for t in query if t not in term_weight and t not in self.answer_bm25.idf
+        )
+        total_weight = sum(term_weight.values()) + answer_only + unknown_weight
+        unknown_share = unknown_weight / total_weight
         bm25 = self._best_per_entry(ix.score_rows(self.bm25, dict.fromkeys(known, 1.0)), self._slots) / total_weight
         chars = self._best_per_entry(ix.score_rows(self.chars, ix.char_query_weights(self.chars, query)), self._slots)
         answer_known = [t for t in query if t in self.answer_bm25.idf]
@@ -228,7 +234,10 @@ class Matcher:
         second = scored[1][0] if len(scored) > 1 else 0.0
         th = cfg.thresholds
         confidence = max(0.0, min(best, 1.0))
-        features = {"best": best_feats, "margin": best - second, "unknown": unknown}
+        features = {"best": best_feats, "margin": best - second, "unknown_share": unknown_share}
+        if unknown_share > th["max_unknown"]:
+            return MatchResult("fallback", None, confidence, candidates, countries=named, normalized=normalized,
+                               features=features, **flags)
         if best >= th["answer"] and best - second >= th["margin"] and best_feats["coverage"] >= th["min_coverage"]:
             return MatchResult("answer", self.entry_ids[best_i], confidence, candidates, countries=named,
                                normalized=normalized, features=features, **flags)

@@ -1,0 +1,50 @@
+"""The FastAPI application factory: one composition root for webhooks, the admin API and health."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.routes import health
+from api.runtime import Runtime, build_runtime
+from api.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the runtime (database, snapshot, conversation, channels) starts in the lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(settings)
+        app.state.runtime = runtime
+        async with AsyncExitStack() as stack:
+            for start in runtime.startups:
+                await stack.enter_async_context(start(runtime))
+            log.info("ready: knowledge version %d", runtime.snapshots.get().version)
+            yield
+        runtime.engine.dispose()
+
+    app = FastAPI(
+        title="Desmigratif Info",
+        version="0.1.0",
+        summary="Information chatbot for prospective Indonesian migrant workers: webhooks and admin API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(health.router)
+    # Channel and admin routers are added here as they exist (one line each).
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for `uvicorn --factory api.app:app_factory` (each worker builds its own app)."""
+    return create_app()
+
+
+__all__ = ["Runtime", "app_factory", "create_app"]
