@@ -59,9 +59,12 @@ def is_greeting(surface: Sequence[str], lexicon: Lexicon) -> bool:
                 for j in range(i, i + size):
                     covered[j] = True
     saw_greeting = any(covered)
+    # "halo admin", "pagi petugas": addressing someone does not make a greeting a request.
+    handoff = lexicon.intents.get("handoff")
+    addressees = handoff.words | {"admin"} if handoff else frozenset({"admin"})
     for i, token in enumerate(surface):
         if token in cues.words:
             covered[i] = saw_greeting = True
-        elif token in lexicon.fillers:
+        elif token in lexicon.fillers or token in addressees:
             covered[i] = True
     return saw_greeting and all(covered)

@@ -238,7 +238,14 @@ class Matcher:
         if unknown_share > th["max_unknown"]:
             return MatchResult("fallback", None, confidence, candidates, countries=named, normalized=normalized,
                                features=features, **flags)
-        if best >= th["answer"] and best - second >= th["margin"] and best_feats["coverage"] >= th["min_coverage"]:
+        # One word that other entries share too ("paspor") is too short to answer: ask which one.
+        too_short = len(query) <= 1 and second >= th["clarify"]
+        if (
+            best >= th["answer"]
+            and best - second >= th["margin"]
+            and best_feats["coverage"] >= th["min_coverage"]
+            and not too_short
+        ):
             return MatchResult("answer", self.entry_ids[best_i], confidence, candidates, countries=named,
                                normalized=normalized, features=features, **flags)
         if best >= th["clarify"] and best_feats["coverage"] >= th["min_coverage"] * 0.75:
