@@ -8,7 +8,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import health
+from api.routes import admin, health
+from api.routes import telegram as telegram_routes
+from api.routes import whatsapp as whatsapp_routes
 from api.runtime import Runtime, build_runtime
 from api.settings import Settings, get_settings
 
@@ -22,6 +24,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
+        telegram_routes.install(runtime)  # its PTB Application starts below when TELEGRAM_BOT_TOKEN is set
+        whatsapp_routes.register(runtime)  # its Graph API client opens below when WhatsApp is configured
         app.state.runtime = runtime
         async with AsyncExitStack() as stack:
             for start in runtime.startups:
@@ -39,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(health.router)
     # Channel and admin routers are added here as they exist (one line each).
+    app.include_router(telegram_routes.router)
+    app.include_router(whatsapp_routes.router)
+    admin.install(app)  # /api/v1: admin routes, body-size bounds, error handlers
     return app
 
 

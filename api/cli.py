@@ -127,6 +127,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (webhooks, admin API, health) with uvicorn."""
     import uvicorn
 
+    if settings.telegram_bot_token is not None:
+        # Telegram allows one poller per token; a second worker would get Conflict errors.
+        if settings.telegram_mode == "polling" and args.workers > 1:
+            return _fail("TELEGRAM_MODE=polling runs in one process only; use --workers 1, or webhook mode "
+                         "to scale out")
+        if settings.telegram_mode == "webhook" and settings.telegram_webhook_secret is None:
+            return _fail("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_MODE=webhook "
+                         "(or set TELEGRAM_MODE=polling on a laptop)")
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         print("desmigratif: several workers on SQLite serialise their writes; use PostgreSQL to scale out",
               file=sys.stderr)
@@ -134,6 +142,70 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     prepare(settings.database_url).dispose()
     uvicorn.run("api.app:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level="info" if args.verbose else "warning", proxy_headers=True)
+    return 0
+
+
+def _telegram_token(settings: Settings) -> str | None:
+    if settings.telegram_bot_token is None:
+        print("desmigratif: TELEGRAM_BOT_TOKEN is not set; get one from @BotFather (see README, Telegram)",
+              file=sys.stderr)
+        return None
+    return settings.telegram_bot_token.get_secret_value()
+
+
+def cmd_telegram_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    """Point Telegram at URL with the webhook secret and register the bot commands (a deploy step)."""
+    import asyncio
+
+    from bot.channels import telegram as tg
+
+    token = _telegram_token(settings)
+    if token is None:
+        return 2
+    if settings.telegram_webhook_secret is None:
+        return _fail("TELEGRAM_WEBHOOK_SECRET is not set; Telegram must send it with every update")
+    try:
+        asyncio.run(tg.set_webhook(token, base_url=settings.telegram_api_base_url, url=args.url,
+                                   secret=settings.telegram_webhook_secret.get_secret_value(),
+                                   drop_pending_updates=args.drop_pending_updates))
+    except tg.TelegramChannelError as error:
+        return _fail(str(error), 1)
+    print(f"webhook set to {args.url} (updates: {', '.join(tg.ALLOWED_UPDATES)}); commands registered in id and en")
+    return 0
+
+
+def cmd_telegram_delete_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    """Remove the Telegram webhook (e.g. to poll from a laptop instead)."""
+    import asyncio
+
+    from bot.channels import telegram as tg
+
+    token = _telegram_token(settings)
+    if token is None:
+        return 2
+    try:
+        asyncio.run(tg.delete_webhook(token, base_url=settings.telegram_api_base_url,
+                                      drop_pending_updates=args.drop_pending_updates))
+    except tg.TelegramChannelError as error:
+        return _fail(str(error), 1)
+    print("webhook deleted")
+    return 0
+
+
+def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    """Create an API token and print it once; only its hash is stored."""
+    from api.tokens import create_token
+
+    name = args.name.strip()
+    if not name or len(name) > 100 or not name.isprintable():
+        return _fail("--name needs 1 to 100 printable characters")
+    engine = prepare(settings.database_url)
+    with Session(engine) as session:
+        row, token = create_token(session, name=name, role=args.role, actor="cli")
+        session.commit()
+        token_id = row.id
+    print(token)
+    print(f"token {token_id} for {name!r} with the {args.role} role; it is shown only this once", file=sys.stderr)
     return 0
 
 
@@ -189,6 +261,23 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("path")
     exp.add_argument("--format", choices=FORMATS)
     exp.set_defaults(func=cmd_content_export)
+
+    token = sub.add_parser("token", help="API tokens for the admin API")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_sub.add_parser("create", help="create a token and print it once (only its hash is stored)")
+    create.add_argument("--role", required=True, choices=("admin", "editor", "staff"))
+    create.add_argument("--name", required=True, help="who or what uses it, e.g. editor-1")
+    create.set_defaults(func=cmd_token_create)
+
+    telegram = sub.add_parser("telegram", help="one-off Telegram deploy steps (webhook, bot commands)")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
+    set_hook = telegram_sub.add_parser("set-webhook", help="point Telegram at URL (…/webhooks/telegram)")
+    set_hook.add_argument("url")
+    set_hook.add_argument("--drop-pending-updates", action="store_true", help="discard updates waiting at Telegram")
+    set_hook.set_defaults(func=cmd_telegram_set_webhook)
+    del_hook = telegram_sub.add_parser("delete-webhook", help="remove the webhook (before polling)")
+    del_hook.add_argument("--drop-pending-updates", action="store_true", help="discard updates waiting at Telegram")
+    del_hook.set_defaults(func=cmd_telegram_delete_webhook)
     return parser
 
 

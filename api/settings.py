@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.config import BotSettings
@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    # Outbound retries on WhatsApp throttling and 5xx: attempts per message and the first backoff delay.
+    whatsapp_send_attempts: int = Field(default=4, ge=1, le=10)
+    whatsapp_retry_base_seconds: float = Field(default=0.5, ge=0, le=30)
     hotline_hours: str = "Mon-Fri 08:00-16:00 Asia/Jakarta"
     content_poll_seconds: float = 2.0
 

@@ -54,3 +54,16 @@ class OutboxRow(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)  # an error code or class, never the user's text
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     next_attempt_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class WhatsAppChoiceRow(SQLModel, table=True):
+    """The payloads of the numbered choices last shown to a WhatsApp user, so a bare "2" can answer them.
+
+    WhatsApp can show at most ten choices as buttons or a list; beyond that the channel writes numbered
+    lines, and the number the user types back must mean the same thing on whichever worker receives it.
+    """
+
+    __tablename__ = "whatsapp_pending_choices"
+    user_id: str = Field(primary_key=True, max_length=100)
+    payloads: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -113,3 +113,26 @@ class FeedbackRow(SQLModel, table=True):
     lang: str = Field(default="id", max_length=5)
     channel: str = Field(default="", max_length=20)
     created_at: dt.datetime = _when()
+
+
+class AuditRow(SQLModel, table=True):
+    """Who changed what and when: every content change and every token action leaves one row."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=100, index=True)
+    action: str = Field(max_length=40, index=True)
+    target: str = Field(max_length=200)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = _when()
+
+
+class TurnStatRow(SQLModel, table=True):
+    """Daily counts of conversation turns by channel, language and decision; an aggregate, never a user id."""
+
+    __tablename__ = "turn_stats"
+    day: dt.date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=20)
+    lang: str = Field(primary_key=True, max_length=5)
+    decision: str = Field(primary_key=True, max_length=12)
+    count: int = Field(default=0)

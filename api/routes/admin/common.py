@@ -1,0 +1,23 @@
+"""What every admin router shares: the documented error responses and the paging bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.schemas import ConflictOut, ErrorOut
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+MAX_OFFSET = 1_000_000
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body cannot be read (not UTF-8 JSON, or a bad Content-Length)."},
+    401: {"model": ErrorOut, "description": "No token, or an unknown or revoked one (`WWW-Authenticate: Bearer`)."},
+    403: {"model": ErrorOut, "description": "The token's role may not do this."},
+    413: {"model": ErrorOut, "description": "The request body is too large."},
+    422: {"model": ErrorOut, "description": "The request is malformed or breaks a rule; `detail` locates each problem."},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such item."}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ConflictOut, "description": "Stale version or taken id; nothing was changed: reload and retry."},
+}

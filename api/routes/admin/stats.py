@@ -1,0 +1,59 @@
+"""Feedback per entry and the overview editors start from: decisions by channel and language, gaps, weak answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import AnyToken, SessionDep, role
+from api.routes.admin.common import AUTH_ERRORS
+from api.schemas import SLUG_PATTERN, FeedbackOut, FeedbackPage, StatsOut, TurnStatsOut, UnansweredOut
+from knowledge import editing
+from knowledge.models import utcnow
+from knowledge.store import content_version
+
+router = APIRouter(tags=["stats"], responses=AUTH_ERRORS)
+TOP = 10
+
+
+def _feedback(summary: editing.FeedbackSummary) -> FeedbackOut:
+    return FeedbackOut(entry_id=summary.entry_id, helpful=summary.helpful, unhelpful=summary.unhelpful,
+                       total=summary.total, helpful_ratio=round(summary.helpful_ratio, 4))
+
+
+@router.get("/feedback", response_model=FeedbackPage, summary="Feedback per entry (any)", **role("any"))
+def feedback(
+    session: SessionDep,
+    _token: AnyToken,
+    entry_id: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=60)] = None,
+) -> FeedbackPage:
+    """👍/👎 counts of every entry that has votes (or of one), most voted first."""
+    data = [_feedback(s) for s in editing.feedback_by_entry(session, entry_id=entry_id)]
+    return FeedbackPage(data=data, count=len(data))
+
+
+@router.get("/stats", response_model=StatsOut, summary="Usage and quality overview (any)", **role("any"))
+def stats(
+    session: SessionDep,
+    _token: AnyToken,
+    days: Annotated[int | None, Query(ge=1, le=3660, description="only the last N days of turns")] = None,
+) -> StatsOut:
+    """Turns by decision, channel and language; top unanswered; least helpful entries; feedback per entry."""
+    since = utcnow().date() - dt.timedelta(days=days - 1) if days else None
+    turns = editing.turn_counts(session, since=since)
+    summaries = editing.feedback_by_entry(session)
+    top, _count = editing.list_unanswered(session, status="open", limit=TOP)
+    return StatsOut(
+        content_version=content_version(session),
+        entries=editing.status_counts(session),
+        turns=TurnStatsOut(
+            total=turns.total, decisions=dict(turns.decisions), channels=dict(turns.channels),
+            languages=dict(turns.languages), by_channel={k: dict(v) for k, v in turns.by_channel.items()},
+            by_language={k: dict(v) for k, v in turns.by_language.items()},
+        ),
+        top_unanswered=[UnansweredOut.model_validate(r, from_attributes=True) for r in top],
+        least_helpful=[_feedback(s) for s in editing.least_helpful(summaries, limit=TOP)],
+        feedback=[_feedback(s) for s in summaries],
+    )

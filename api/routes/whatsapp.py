@@ -1,0 +1,128 @@
+"""WhatsApp Cloud API webhooks: Meta's verification handshake and signed event deliveries."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from bot.channels.whatsapp import (
+    CHANNEL,
+    BadSignature,
+    GraphClient,
+    MissingSignature,
+    RetryPolicy,
+    WhatsAppChannel,
+    verify_signature,
+    verify_token_matches,
+)
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+    from api.settings import Settings
+
+MAX_BODY_BYTES = 1_000_000  # Meta's deliveries are a few kB; anything this big is not from Meta
+MAX_CHALLENGE_CHARS = 200
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/webhooks/whatsapp", tags=["webhooks"])
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    if not settings.whatsapp_enabled:
+        raise HTTPException(404, "WhatsApp is not configured on this server")
+    return settings
+
+
+@router.get("", response_class=PlainTextResponse)
+def verify(
+    request: Request,
+    mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=MAX_CHALLENGE_CHARS)] = None,
+) -> PlainTextResponse:
+    """Answer Meta's subscription handshake by echoing the challenge when the verify token matches."""
+    settings = _settings(request)
+    assert settings.whatsapp_verify_token is not None
+    if challenge is None or not verify_token_matches(settings.whatsapp_verify_token.get_secret_value(), mode, token):
+        raise HTTPException(403, "verification failed: wrong hub.mode or hub.verify_token")
+    return PlainTextResponse(challenge)
+
+
+async def _raw_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, f"body larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("")
+async def receive(request: Request) -> JSONResponse:
+    """Check the signature over the raw body, then answer every message in the delivery."""
+    settings = _settings(request)
+    channel: WhatsAppChannel | None = request.app.state.runtime.channels.get(CHANNEL)
+    if channel is None:
+        raise HTTPException(404, "WhatsApp is not configured on this server")
+    body = await _raw_body(request)
+    assert settings.whatsapp_app_secret is not None
+    try:
+        # The HMAC covers the bytes exactly as Meta sent them (its \uXXXX escapes included), so verify
+        # before parsing and never against re-serialised JSON.
+        verify_signature(settings.whatsapp_app_secret.get_secret_value(), body,
+                         request.headers.get("x-hub-signature-256"))
+    except MissingSignature as error:
+        raise HTTPException(401, str(error)) from None
+    except BadSignature as error:
+        raise HTTPException(403, str(error)) from None
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        raise HTTPException(400, "the body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise HTTPException(400, "the body must be a JSON object")
+    try:
+        report = await channel.handle_update(payload)
+    except Exception:
+        # Unacknowledged deliveries are retried by Meta; the messages not yet answered were released.
+        log.exception("a whatsapp delivery could not be handled")
+        return JSONResponse({"detail": "temporarily unable to handle the delivery; retry later"}, status_code=503)
+    return JSONResponse({"status": "ok", "handled": report.handled, "duplicates": report.duplicates})
+
+
+@asynccontextmanager
+async def whatsapp_startup(runtime: Runtime) -> AsyncIterator[None]:
+    """Open the Graph API client for this worker and register the channel; close it at shutdown."""
+    settings = runtime.settings
+    assert settings.whatsapp_access_token is not None and settings.whatsapp_phone_number_id is not None
+    client = GraphClient(
+        base_url=settings.whatsapp_api_base_url,
+        phone_number_id=settings.whatsapp_phone_number_id,
+        access_token=settings.whatsapp_access_token.get_secret_value(),
+        retry=RetryPolicy(attempts=settings.whatsapp_send_attempts, base_delay=settings.whatsapp_retry_base_seconds),
+    )
+    async with client:
+        runtime.channels[CHANNEL] = WhatsAppChannel(
+            client, runtime.conversation, runtime.engine, default_language=settings.default_language
+        )
+        try:
+            yield
+        finally:
+            runtime.channels.pop(CHANNEL, None)
+
+
+def register(runtime: Runtime) -> None:
+    """Add the WhatsApp start-up to the runtime when all four WhatsApp settings are present."""
+    if runtime.settings.whatsapp_enabled:
+        runtime.startups.append(whatsapp_startup)

@@ -1,0 +1,334 @@
+"""Request and response bodies of the admin API (design §7.2); the entry itself is knowledge.schema.EntryDoc."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+from knowledge.schema import CountryDoc, EntryDoc, LanguageText, Source, Status, Topic
+from knowledge.store import as_utc
+
+MAX_INT = 2**31 - 1  # PostgreSQL's integer: a larger id or version could only be a mistake
+Role = Literal["admin", "editor", "staff"]
+Lang = Literal["id", "en"]
+COUNTRY_PATTERN = r"^[A-Z]{2,3}$"
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$"
+# Printable text without control characters: PostgreSQL refuses NUL, and none belongs in a name.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+# SQLite hands back stored UTC times without a zone; every time this API shows carries one (RFC 3339).
+# Any text but NUL, which PostgreSQL's text columns cannot hold.
+TEXT_PATTERN = r"^[^\x00]*$"
+UtcDatetime = Annotated[dt.datetime, AfterValidator(as_utc)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ErrorOut(BaseModel):
+    """Every error: `detail` says what to fix (a list of located problems for validation errors)."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: str | list[dict[str, Any]]
+
+
+class ConflictOut(BaseModel):
+    """A refused write: the entry moved on (or the id is taken); nothing was changed."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: str
+    current_version: int | None = None
+
+
+# ------------------------------------------------------------------------------------------- tokens
+
+
+class TokenIn(_In):
+    """A new API token's name and role."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=NAME_PATTERN)
+    role: Role
+
+
+class TokenOut(BaseModel):
+    """An API token as listed: never the token itself."""
+
+    id: int
+    name: str
+    role: str
+    created_at: UtcDatetime
+    last_used_at: UtcDatetime | None
+    revoked: bool
+
+
+class TokenCreated(TokenOut):
+    """A new token: `token` is shown this once and cannot be shown again."""
+
+    token: str
+
+
+class TokensPage(BaseModel):
+    """Every token."""
+
+    data: list[TokenOut]
+    count: int
+
+
+# ------------------------------------------------------------------------------------------ entries
+
+
+class EntriesPage(BaseModel):
+    """One page of entries and how many match in all."""
+
+    data: list[EntryDoc]
+    count: int
+
+
+class EntryPatch(_In):
+    """A partial update: only the fields given change; `texts` merges per language (null removes one)."""
+
+    version: int = Field(ge=1, le=MAX_INT, description="the version this change was made to; stale → 409")
+    topic: Topic | None = None
+    countries: list[str] | None = Field(default=None, max_length=60)
+    status: Status | None = None
+    texts: dict[Lang, LanguageText | None] | None = None
+    sources: list[Source] | None = Field(default=None, max_length=20)
+    reviewed_at: dt.date | None = None
+    review_due: dt.date | None = None
+    related: list[str] | None = None
+    note: str | None = Field(default=None, max_length=500, pattern=TEXT_PATTERN,
+                             description="why: stored with the revision")
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client set, JSON-ready, without `version` and `note`."""
+        data = self.model_dump(mode="json", exclude_unset=True)
+        data.pop("version", None)
+        data.pop("note", None)
+        return data
+
+
+class RevisionOut(BaseModel):
+    """One stored state of an entry: who, when, why, and the full entry as it was."""
+
+    number: int
+    author: str | None
+    note: str | None
+    created_at: UtcDatetime
+    entry: dict[str, Any]
+
+
+class RevisionsPage(BaseModel):
+    """An entry's history, newest first."""
+
+    data: list[RevisionOut]
+    count: int
+
+
+# ---------------------------------------------------------------------------------------------- ask
+
+
+class AskIn(_In):
+    """A question to try against the knowledge, as a worker would ask it."""
+
+    text: str = Field(min_length=1, max_length=1000)
+    lang: Lang | None = "id"
+    country: str | None = Field(default=None, pattern=COUNTRY_PATTERN,
+                                description="the conversation's country context, e.g. TW")
+    include_drafts: StrictBool = Field(default=False, description="match drafts too, to test before publishing")
+
+
+class CandidateOut(BaseModel):
+    """An entry the matcher considered, with its score in 0..1."""
+
+    entry_id: str
+    score: float
+
+
+class ButtonOut(BaseModel):
+    """A button of a reply."""
+
+    label: str
+    payload: str
+
+
+class ReplyOut(BaseModel):
+    """One message the bot would send."""
+
+    text: str
+    buttons: list[ButtonOut]
+
+
+class TurnOut(BaseModel):
+    """The turn object of design §7.1."""
+
+    user: str
+    decision: Literal["answer", "clarify", "fallback", "menu", "handoff", "emergency", "info"]
+    entry_id: str | None
+    confidence: float
+    candidates: list[CandidateOut]
+    replies: list[ReplyOut]
+
+
+# --------------------------------------------------------------------------------------- unanswered
+
+
+class UnansweredOut(BaseModel):
+    """A group of unanswered questions with the same normalised text; never a user id."""
+
+    id: int
+    normalized: str
+    lang: str
+    count: int
+    samples: list[str]
+    candidates: list[dict[str, Any]]
+    status: str
+    resolved_entry_id: str | None
+    first_seen: UtcDatetime
+    last_seen: UtcDatetime
+
+
+class UnansweredPage(BaseModel):
+    """One page of the queue and how many items match in all."""
+
+    data: list[UnansweredOut]
+    count: int
+
+
+class ResolveIn(_In):
+    """Resolve into an entry (optionally adding the question as its phrasing), or dismiss."""
+
+    entry_id: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=60)
+    add_as_phrasing: StrictBool = False
+    dismiss: StrictBool = False
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ResolveIn:
+        if self.dismiss and self.entry_id is not None:
+            raise ValueError("give either entry_id or dismiss: true, not both")
+        if not self.dismiss and self.entry_id is None:
+            raise ValueError("give entry_id (the entry that answers it) or dismiss: true")
+        return self
+
+
+class ResolvedOut(BaseModel):
+    """The resolved item and, when resolved into an entry, that entry as it is now."""
+
+    item: UnansweredOut
+    entry: EntryDoc | None
+
+
+# ---------------------------------------------------------------------------------------- feedback, stats
+
+
+class FeedbackOut(BaseModel):
+    """👍/👎 counts of one entry."""
+
+    entry_id: str
+    helpful: int
+    unhelpful: int
+    total: int
+    helpful_ratio: float
+
+
+class FeedbackPage(BaseModel):
+    """Feedback of every entry that has votes."""
+
+    data: list[FeedbackOut]
+    count: int
+
+
+class TurnStatsOut(BaseModel):
+    """Conversation turns by decision, channel and language, and decisions per channel and per language."""
+
+    total: int
+    decisions: dict[str, int]
+    channels: dict[str, int]
+    languages: dict[str, int]
+    by_channel: dict[str, dict[str, int]]
+    by_language: dict[str, dict[str, int]]
+
+
+class StatsOut(BaseModel):
+    """What editors look at first."""
+
+    content_version: int
+    entries: dict[str, int] = Field(description="entries per status")
+    turns: TurnStatsOut
+    top_unanswered: list[UnansweredOut]
+    least_helpful: list[FeedbackOut]
+    feedback: list[FeedbackOut]
+
+
+# ------------------------------------------------------------------------------------- import, export
+
+
+class ProblemOut(BaseModel):
+    """One problem of an import, located by file, entry and field."""
+
+    file: str
+    kind: str
+    entry: str | None
+    field: str | None
+    message: str
+
+
+class ImportReportOut(BaseModel):
+    """What an import did (or, in a dry run, would do), and every problem found."""
+
+    dry_run: bool
+    ok: bool
+    imported: bool
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    countries: list[str]
+    problems: list[ProblemOut]
+
+
+# ------------------------------------------------------------------------------- countries, lexicon, audit
+
+
+class CountriesPage(BaseModel):
+    """Every destination country."""
+
+    data: list[CountryDoc]
+    count: int
+
+
+class LexiconOut(BaseModel):
+    """An editor's lexicon addition."""
+
+    key: str
+    value: str
+    note: str | None
+    created_by: str | None
+    created_at: UtcDatetime
+
+
+class LexiconPage(BaseModel):
+    """Editors' additions and the size of the curated lexicon files they layer over."""
+
+    data: list[LexiconOut]
+    count: int
+    curated: dict[str, int]
+
+
+class AuditOut(BaseModel):
+    """One audited action."""
+
+    id: int
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    created_at: UtcDatetime
+
+
+class AuditPage(BaseModel):
+    """One page of the audit trail, newest first."""
+
+    data: list[AuditOut]
+    count: int
+

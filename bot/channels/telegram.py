@@ -1,0 +1,483 @@
+"""The Telegram channel on python-telegram-bot: updates in, replies out, within Telegram's limits.
+
+This is the only module that imports `telegram`. It holds a PTB `Application` (never subclasses it),
+turns an `Update` into an `IncomingMessage`, runs the channel-neutral core in a worker thread and
+renders each `Reply` as `sendMessage` calls with inline keyboards. The HTTP route and the CLI in `api/`
+use it through `TelegramChannel`, `create_channel`, `set_webhook` and `delete_webhook`.
+
+Error tree::
+
+    TelegramChannelError     anything this adapter reports to its callers
+        MalformedUpdate      a webhook body that is not a Telegram update (the route answers 400)
+        SendFailed           a call still failed after the retries; carries the cause and the attempts
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import random
+import re
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+
+from sqlalchemy.engine import Engine
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.delivery import claim_delivery, record_failed_send, release_delivery
+from bot.messages import Button, IncomingMessage, Reply, Turn
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = ("message", "callback_query")
+MAX_MESSAGE_UNITS = 4096  # Telegram counts message length in UTF-16 code units
+MAX_CALLBACK_BYTES = 64
+SHORT_LABEL_CHARS = 16  # two buttons share a row only when both labels are this short
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts as secret_token
+# Shown in Telegram's command menu. Kept here, not in the gettext catalogs: they are Telegram-only
+# metadata, registered once at deploy time, and the core never sees them.
+BOT_COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "id": (
+        ("start", "Menu utama"),
+        ("bahasa", "Ganti bahasa / change language"),
+        ("petugas", "Hubungi petugas"),
+        ("privasi", "Kebijakan privasi"),
+        ("hapus", "Hapus data saya"),
+        ("batal", "Batal / kembali ke asisten otomatis"),
+    ),
+    "en": (
+        ("start", "Main menu"),
+        ("bahasa", "Change language / ganti bahasa"),
+        ("petugas", "Contact an officer"),
+        ("privasi", "Privacy policy"),
+        ("hapus", "Delete my data"),
+        ("batal", "Cancel / back to the assistant"),
+    ),
+}
+DEFAULT_COMMANDS_LANGUAGE = "id"
+# Answers end with source links; previews would cost data on cheap phones and bury the answer.
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+# Opt in to PTB's future time-period type (timedelta) now: otherwise every 429 logs a deprecation
+# warning from inside PTB. `_retry_after_seconds` accepts both types.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
+class TelegramChannelError(Exception):
+    """Something the Telegram adapter reports to its callers (never carries a token or user text)."""
+
+
+class MalformedUpdate(TelegramChannelError):
+    """A webhook body that is not a Telegram update."""
+
+
+class SendFailed(TelegramChannelError):
+    """A Bot API call still failed after the retries."""
+
+    def __init__(self, code: str, attempts: int) -> None:
+        super().__init__(f"{code} after {attempts} attempt(s)")
+        self.code = code
+        self.attempts = attempts
+        self.sent_parts = 0  # of a reply split into several messages, how many were sent
+
+
+class Chat(Protocol):
+    """What the adapter needs from the conversation core."""
+
+    def handle(self, msg: IncomingMessage) -> Turn:
+        """Answer one message (sync; the adapter calls it in a worker thread)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard one Bot API call is retried before it counts as failed."""
+
+    attempts: int = 4
+    base_delay: float = 0.5  # seconds before the 2nd attempt; doubles each time
+    max_delay: float = 4.0
+    # A flood wait longer than this is not sat out inside a webhook request: Telegram would time the
+    # request out and redeliver. The message goes to the outbox instead.
+    max_retry_after: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based), with a little jitter."""
+        base = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        # Jitter keeps several workers that hit the same 5xx from retrying in lockstep.
+        return base * (1 + random.random() * 0.25)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one update: the webhook route turns it into an HTTP status."""
+
+    status: Literal["ignored", "duplicate", "handled", "failed"]
+    sent: int = 0  # messages Telegram accepted
+    undelivered: int = 0  # replies recorded in the outbox after the retries failed
+
+
+@dataclass(slots=True)
+class _Tally:
+    """How far sending got, so a failure halfway knows whether anything reached the user."""
+
+    sent: int = 0
+    undelivered: int = 0
+
+
+# --- Update → IncomingMessage ---------------------------------------------------------------------
+
+
+def to_incoming(update: Update) -> IncomingMessage | None:
+    """The channel-neutral message of an update; None for updates the bot does not answer."""
+    chat, user = update.effective_chat, update.effective_user
+    # Only private chats: the bot must not answer in groups (e.g. the staff group it posts handoffs to).
+    if chat is None or user is None or user.is_bot or chat.type != "private":
+        return None
+    common = {
+        "channel": CHANNEL,
+        "user_id": str(chat.id),
+        "language_hint": user.language_code,
+        "external_id": str(update.update_id),
+    }
+    if update.callback_query is not None:
+        data = update.callback_query.data
+        if not isinstance(data, str) or not data:
+            return None
+        return IncomingMessage(button=data, **common)
+    if update.message is not None:
+        # A sticker or photo without a caption becomes an empty text: the core answers it kindly.
+        return IncomingMessage(text=update.message.text or update.message.caption or "", **common)
+    return None
+
+
+def parse_update(data: Any, bot: Bot) -> Update:
+    """Build an `Update` from webhook JSON; MalformedUpdate for anything Telegram would never send."""
+    if not isinstance(data, dict):
+        raise MalformedUpdate("the body must be a JSON object")
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+        raise MalformedUpdate('"update_id" must be a non-negative integer')
+    try:
+        update = Update.de_json(data, bot)
+        # Touch what `to_incoming` reads, so a wrongly shaped field fails here, not later.
+        to_incoming(update)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise MalformedUpdate(f"not a Telegram update: {error.__class__.__name__}") from error
+    return update
+
+
+# --- Reply → sendMessage ---------------------------------------------------------------------------
+
+
+def utf16_units(text: str) -> int:
+    """The length Telegram measures: UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix_within(text: str, limit: int) -> int:
+    """The number of characters of `text` whose UTF-16 length is at most `limit`."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> list[str]:
+    """Split `text` into parts within Telegram's limit, at a paragraph, else a line, else a space."""
+    parts: list[str] = []
+    rest = text.strip()
+    while utf16_units(rest) > limit:
+        window = rest[: _prefix_within(rest, limit)]
+        for separator in ("\n\n", "\n", " "):
+            cut = window.rfind(separator)
+            if cut > 0:
+                part, rest = rest[:cut], rest[cut + len(separator):]
+                break
+        else:  # one unbroken run longer than a message: cut it hard
+            part, rest = window, rest[len(window):]
+        if part.strip():
+            parts.append(part.rstrip())
+        rest = rest.lstrip("\n")
+    if rest.strip() or not parts:
+        parts.append(rest)
+    return parts
+
+
+def fitting_buttons(buttons: Sequence[Button]) -> list[Button]:
+    """The buttons whose payload fits in callback_data (1–64 bytes); the others are logged and dropped."""
+    kept = []
+    for button in buttons:
+        size = len(button.payload.encode("utf-8"))
+        if 1 <= size <= MAX_CALLBACK_BYTES and button.label:
+            kept.append(button)
+        else:
+            log.warning("dropped a Telegram button whose payload is %d bytes (limit %d)", size, MAX_CALLBACK_BYTES)
+    return kept
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard: one button per row, two when both labels are short (e.g. 👍 / 👎)."""
+    rows: list[list[InlineKeyboardButton]] = []
+    pending = list(fitting_buttons(buttons))
+    while pending:
+        first = pending.pop(0)
+        row = [InlineKeyboardButton(first.label, callback_data=first.payload)]
+        if pending and len(first.label) <= SHORT_LABEL_CHARS and len(pending[0].label) <= SHORT_LABEL_CHARS:
+            second = pending.pop(0)
+            row.append(InlineKeyboardButton(second.label, callback_data=second.payload))
+        rows.append(row)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+# --- The channel ----------------------------------------------------------------------------------
+
+
+def _retry_after_seconds(error: RetryAfter) -> float:
+    # PTB 22 warns when `retry_after` is read as a number; accept both spellings without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _code(error: BaseException) -> str:
+    """A short error code for logs and the outbox: the class and, for a 429, the wait; never text."""
+    if isinstance(error, RetryAfter):
+        return f"RetryAfter({_retry_after_seconds(error):g}s)"
+    return error.__class__.__name__
+
+
+class TelegramChannel:
+    """Holds the PTB Application; turns updates into core turns and sends the replies reliably."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], conversation: Chat,
+                 engine: Engine, *, retry: RetryPolicy | None = None) -> None:
+        self.application = application
+        self.conversation = conversation
+        self.engine = engine
+        self.retry = retry or RetryPolicy()
+        # Polling feeds updates through PTB's queue; the handler is as thin as the webhook route.
+        application.add_handler(TypeHandler(Update, self._on_update))
+
+    @property
+    def bot(self) -> Bot:
+        """The PTB bot that talks to the Bot API."""
+        return self.application.bot
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.process(update)
+
+    def parse(self, data: Any) -> Update:
+        """Parse webhook JSON into an update bound to this channel's bot (MalformedUpdate if it is not one)."""
+        return parse_update(data, self.bot)
+
+    async def process(self, update: Update) -> Outcome:
+        """Handle one update end to end: dedupe, acknowledge a button, run the core, send the replies."""
+        msg = to_incoming(update)
+        query = update.callback_query
+        if msg is None:
+            if query is not None:  # a press we do not act on must still stop the client's spinner
+                await self._answer_callback(query.id)
+            return Outcome("ignored")
+        assert msg.external_id is not None
+        try:
+            claimed = await asyncio.to_thread(claim_delivery, self.engine, CHANNEL, msg.external_id, msg.user_id)
+        except Exception:  # e.g. the database is down: nothing happened, so let Telegram redeliver
+            log.exception("telegram update %s could not be claimed", msg.external_id)
+            return Outcome("failed")
+        if not claimed:
+            return Outcome("duplicate")
+        ack = asyncio.create_task(self._answer_callback(query.id)) if query is not None else None
+        try:
+            turn = await asyncio.to_thread(self.conversation.handle, msg)
+        except Exception:
+            # Nothing reached the user: forget the claim so Telegram's redelivery is processed.
+            log.exception("telegram update %s failed before any reply was sent", msg.external_id)
+            await asyncio.to_thread(release_delivery, self.engine, CHANNEL, msg.external_id)
+            return Outcome("failed")
+        finally:
+            if ack is not None:
+                await ack
+        tally = _Tally()
+        try:
+            await self._send_all(msg.user_id, turn.replies, tally)
+        except Exception:
+            log.exception("telegram update %s failed while sending replies", msg.external_id)
+            if tally.sent or tally.undelivered:
+                # Something reached the user or the outbox: a redelivery must not repeat it.
+                return Outcome("handled", sent=tally.sent, undelivered=tally.undelivered)
+            await asyncio.to_thread(release_delivery, self.engine, CHANNEL, msg.external_id)
+            return Outcome("failed")
+        return Outcome("handled", sent=tally.sent, undelivered=tally.undelivered)
+
+    async def send_replies(self, chat_id: str, replies: Sequence[Reply]) -> tuple[int, int]:
+        """Send replies in order; returns (messages sent, replies recorded in the outbox)."""
+        tally = _Tally()
+        await self._send_all(chat_id, replies, tally)
+        return tally.sent, tally.undelivered
+
+    async def _send_all(self, chat_id: str, replies: Sequence[Reply], tally: _Tally) -> None:
+        failure: SendFailed | None = None
+        for reply in replies:
+            attempts = 0  # later replies after a failure are not tried: they would arrive out of order
+            if failure is None:
+                try:
+                    await self._send_reply(chat_id, reply, tally)
+                    continue
+                except SendFailed as error:
+                    failure, attempts = error, error.attempts
+                    payload = reply.to_dict()
+                    if error.sent_parts:  # the first parts of a long reply did arrive; do not repeat them
+                        payload["sent_parts"] = error.sent_parts
+            else:
+                payload = reply.to_dict()
+            assert failure is not None
+            row = await asyncio.to_thread(record_failed_send, self.engine, CHANNEL, chat_id, payload,
+                                          failure.code, attempts=attempts)
+            tally.undelivered += 1
+            log.error("telegram reply not delivered (%s); kept as outbox row %d", failure, row)
+
+    async def _send_reply(self, chat_id: str, reply: Reply, tally: _Tally) -> None:
+        parts = [p for p in split_text(reply.text) if p.strip()]
+        if not parts:
+            if not reply.buttons:
+                return
+            parts = ["…"]  # Telegram refuses an empty text, and buttons need a message to hang on
+        markup = keyboard(reply.buttons)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            try:
+                await self._call(lambda part=part, last=last: self.bot.send_message(
+                    chat_id=chat_id, text=part, reply_markup=markup if last else None,
+                    link_preview_options=_NO_PREVIEW,
+                ))
+            except SendFailed as error:
+                error.sent_parts = index
+                raise
+            tally.sent += 1
+
+    async def _answer_callback(self, query_id: str) -> None:
+        try:
+            await self._call(lambda: self.bot.answer_callback_query(query_id))
+        except SendFailed as error:
+            # Only the client's spinner is affected; the reply itself is still sent.
+            log.warning("telegram answerCallbackQuery failed: %s", error)
+
+    async def _call(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Run one Bot API call: honour 429 `retry_after`, back off on network errors and 5xx."""
+        policy = self.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await make()
+            except RetryAfter as error:
+                wait = _retry_after_seconds(error)
+                if attempt >= policy.attempts or wait > policy.max_retry_after:
+                    raise SendFailed(_code(error), attempt) from error
+                log.info("telegram flood control: waiting %.1f s (attempt %d)", wait, attempt)
+                await asyncio.sleep(wait)
+            except BadRequest as error:
+                # A BadRequest is a NetworkError in PTB's tree, but sending it again cannot help.
+                raise SendFailed(_code(error), attempt) from error
+            except NetworkError as error:  # includes TimedOut and every 5xx
+                # A timed-out send may have arrived; a rare duplicate beats a lost answer.
+                if attempt >= policy.attempts:
+                    raise SendFailed(_code(error), attempt) from error
+                await asyncio.sleep(policy.delay(attempt))
+            except TelegramError as error:  # Forbidden (user blocked the bot), InvalidToken, …
+                raise SendFailed(_code(error), attempt) from error
+
+
+# --- Building and deploying -----------------------------------------------------------------------
+
+
+def _file_url(base_url: str) -> str:
+    # The Bot API serves files under /file/bot<token>; keep a fake or self-hosted server consistent.
+    return base_url[: -len("bot")] + "file/bot" if base_url.endswith("/bot") else base_url
+
+
+def build_application(token: str, *, base_url: str, polling: bool = False
+                      ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """A PTB Application: without an Updater for webhooks (our route feeds it), with one for polling."""
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    builder = Application.builder().token(token).base_url(base_url).base_file_url(_file_url(base_url))
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def create_channel(token: str, *, base_url: str, polling: bool, conversation: Chat, engine: Engine,
+                   retry: RetryPolicy | None = None) -> TelegramChannel:
+    """The Telegram channel of one process, ready to enter with `async with channel.application`."""
+    application = build_application(token, base_url=base_url, polling=polling)
+    return TelegramChannel(application, conversation, engine, retry=retry)
+
+
+async def register_commands(bot: Bot) -> None:
+    """Show the bot's commands in Telegram's menu, in Indonesian and English (and Indonesian by default)."""
+    for lang, commands in BOT_COMMANDS.items():
+        await bot.set_my_commands([BotCommand(c, d) for c, d in commands], language_code=lang)
+    await bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS[DEFAULT_COMMANDS_LANGUAGE]])
+
+
+async def start_polling(channel: TelegramChannel) -> None:
+    """Register the commands and start fetching updates (the Application must be started)."""
+    updater = channel.application.updater
+    if updater is None:
+        raise TelegramChannelError("this Telegram application was built for webhooks, not polling")
+    await register_commands(channel.bot)
+    await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+
+
+async def stop_polling(channel: TelegramChannel) -> None:
+    """Stop fetching updates, if polling."""
+    updater = channel.application.updater
+    if updater is not None and updater.running:
+        await updater.stop()
+
+
+def _redacted(error: TelegramError, token: str) -> str:
+    return str(error).replace(token, "<token>")
+
+
+async def set_webhook(token: str, *, base_url: str, url: str, secret: str, drop_pending_updates: bool = False
+                      ) -> None:
+    """Point Telegram at our webhook with the secret, and register the commands (a one-off deploy step)."""
+    if not SECRET_RE.match(secret):
+        raise TelegramChannelError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+    bot = Bot(token, base_url=base_url, base_file_url=_file_url(base_url))
+    try:
+        async with bot:
+            await bot.set_webhook(url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES),
+                                  drop_pending_updates=drop_pending_updates)
+            await register_commands(bot)
+    except TelegramError as error:
+        raise TelegramChannelError(f"Telegram refused: {_code(error)}: {_redacted(error, token)}") from error
+
+
+async def delete_webhook(token: str, *, base_url: str, drop_pending_updates: bool = False) -> None:
+    """Remove the webhook (for example before polling on a laptop)."""
+    bot = Bot(token, base_url=base_url, base_file_url=_file_url(base_url))
+    try:
+        async with bot:
+            await bot.delete_webhook(drop_pending_updates=drop_pending_updates)
+    except TelegramError as error:
+        raise TelegramChannelError(f"Telegram refused: {_code(error)}: {_redacted(error, token)}") from error

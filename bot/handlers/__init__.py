@@ -1,0 +1,40 @@
+"""The conversation's handlers, tried in this order for every message; the first that answers wins."""
+
+from __future__ import annotations
+
+from bot.handlers import (
+    clarify,
+    commands,
+    country,
+    emergency,
+    fallback,
+    feedback,
+    flood,
+    forget,
+    handoff,
+    knowledge,
+    language,
+    menu,
+    person,
+    privacy,
+)
+from bot.handlers.context import Handler
+
+ROUTES: tuple[tuple[str, Handler], ...] = (
+    ("emergency", emergency.handle),  # always first: a person in danger gets the numbers, even mid-flood or handoff
+    ("flood", flood.handle),
+    ("handoff", handoff.handle),
+    ("commands", commands.handle),
+    ("menu", menu.handle),
+    ("country", country.handle),
+    ("clarify", clarify.handle),
+    ("feedback", feedback.handle),
+    ("language", language.handle),
+    ("privacy", privacy.handle),
+    ("forget", forget.handle),
+    ("person", person.handle),
+    ("knowledge", knowledge.handle),
+    ("fallback", fallback.handle),
+)
+
+__all__ = ["ROUTES"]
