@@ -8,6 +8,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from api import background, handoffs, metrics, security
+from api.logs import RequestIdMiddleware, register_secrets
+from api.metrics import HttpMetricsMiddleware
 from api.routes import admin, health
 from api.routes import telegram as telegram_routes
 from api.routes import whatsapp as whatsapp_routes
@@ -26,6 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = build_runtime(settings)
         telegram_routes.install(runtime)  # its PTB Application starts below when TELEGRAM_BOT_TOKEN is set
         whatsapp_routes.register(runtime)  # its Graph API client opens below when WhatsApp is configured
+        handoffs.install(runtime)  # the staff queue: its delivery loop, after the channels it sends on
+        background.install(runtime)  # outbox retries and the retention purge; after the channels they send on
         app.state.runtime = runtime
         async with AsyncExitStack() as stack:
             for start in runtime.startups:
@@ -46,6 +51,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram_routes.router)
     app.include_router(whatsapp_routes.router)
     admin.install(app)  # /api/v1: admin routes, body-size bounds, error handlers
+    security.install(app, settings.cors_allow_origins)  # security headers on every response; CORS closed by default
+    app.include_router(metrics.router)  # GET /metrics
+    # Outermost last: the request id is set before the request is timed, so the access log line carries it.
+    app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    register_secrets(secret.get_secret_value() for secret in (
+        settings.telegram_bot_token, settings.telegram_webhook_secret, settings.whatsapp_access_token,
+        settings.whatsapp_app_secret, settings.whatsapp_verify_token) if secret is not None)
     return app
 
 

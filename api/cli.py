@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from api.database import prepare, upgrade
+from api.logs import configure_logging, logging_config
 from api.settings import Settings, get_settings
 from knowledge.db import make_engine
 from knowledge.loader import CONTENT_DIR, FORMATS, dump, format_of, read_path
@@ -112,15 +116,20 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from api.runtime import SnapshotHolder
     from bot.channels.console import run_interactive, run_jsonl
     from bot.core import Conversation
+    from bot.privacy import SqlUserDataEraser
     from bot.state import SqlRecorder, SqlStateStore
 
     engine = prepare(settings.database_url)
     holder = SnapshotHolder(engine, poll_seconds=settings.content_poll_seconds)
-    conversation = Conversation(holder.get, SqlStateStore(engine), recorder=SqlRecorder(engine),
-                                settings=settings.bot)
-    if args.jsonl:
-        return run_jsonl(conversation, sys.stdin, sys.stdout)
-    return run_interactive(conversation, user=args.user, lang=args.lang, stdin=sys.stdin, stdout=sys.stdout)
+    recorder = SqlRecorder(engine, flush_seconds=settings.stats_flush_seconds)
+    conversation = Conversation(holder.get, SqlStateStore(engine), recorder=recorder, settings=settings.bot,
+                                eraser=SqlUserDataEraser(engine))
+    try:
+        if args.jsonl:
+            return run_jsonl(conversation, sys.stdin, sys.stdout)
+        return run_interactive(conversation, user=args.user, lang=args.lang, stdin=sys.stdin, stdout=sys.stdout)
+    finally:
+        recorder.close()  # the turn counters summed since the last flush
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -140,9 +149,34 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)
     # Migrate and seed once here, so N workers do not race to do it at start-up.
     prepare(settings.database_url).dispose()
-    uvicorn.run("api.app:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info" if args.verbose else "warning", proxy_headers=True)
+    fmt, level = _log_setup(settings, args)
+    # Several workers share their metrics through files (prometheus-client's multiprocess mode); the variable
+    # must be set before any worker imports prometheus_client, i.e. here, before uvicorn spawns them.
+    metrics_dir = None
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:  # the operator's folder: it must not hold the files of an earlier run
+        for stale in Path(given).glob("*.db"):
+            stale.unlink(missing_ok=True)
+    elif args.workers > 1:
+        metrics_dir = tempfile.mkdtemp(prefix="desmigratif-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run("api.app:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_config=logging_config(fmt, level), log_level=level, access_log=False,
+                    proxy_headers=True)
+    finally:
+        if metrics_dir is not None:
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _log_setup(settings: Settings, args: argparse.Namespace) -> tuple[str, str]:
+    """(format, level): LOG_FORMAT/LOG_LEVEL when set; else JSON at info for `serve`, text at warning otherwise."""
+    serving = args.command == "serve"
+    fmt = settings.log_format or ("json" if serving else "text")
+    default = ("debug" if serving else "info") if args.verbose else ("info" if serving else "warning")
+    return fmt, settings.log_level or default
 
 
 def _telegram_token(settings: Settings) -> str | None:
@@ -209,6 +243,25 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    """Delete data older than --older-than DAYS (transcripts, dedupe keys, outbox, idle state; bot.privacy)."""
+    import datetime as dt
+
+    from bot.privacy import purge
+
+    if args.older_than < 1:
+        return _fail("--older-than needs a number of days, at least 1")
+    engine = prepare(settings.database_url)
+    try:
+        counts = purge(engine, dt.timedelta(days=args.older_than))
+    finally:
+        engine.dispose()
+    for name, count in sorted(counts.items()):
+        print(f"{name}\t{count}")
+    print(f"purged {sum(counts.values())} row(s) older than {args.older_than} day(s)", file=sys.stderr)
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -269,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="who or what uses it, e.g. editor-1")
     create.set_defaults(func=cmd_token_create)
 
+    purge_cmd = sub.add_parser("purge", help="delete old transcripts, dedupe keys, outbox rows and idle state")
+    purge_cmd.add_argument("--older-than", type=int, required=True, metavar="DAYS",
+                           help="delete what is older than this many days")
+    purge_cmd.set_defaults(func=cmd_purge)
+
     telegram = sub.add_parser("telegram", help="one-off Telegram deploy steps (webhook, bot commands)")
     telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
     set_hook = telegram_sub.add_parser("set-webhook", help="point Telegram at URL (…/webhooks/telegram)")
@@ -285,13 +343,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = get_settings()
     except ValidationError as error:
         first = error.errors()[0]
         return _fail(f"bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
+    configure_logging(*_log_setup(settings, args))  # type: ignore[arg-type]
     try:
         return int(args.func(settings, args))
     except StoreError as error:

@@ -35,6 +35,10 @@ def upgrade(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":
             # Serialise concurrent upgrades from several workers; released when this transaction ends.
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        elif connection.dialect.name == "sqlite":
+            # Take SQLite's write lock first (others wait up to the busy timeout), so two processes migrating a
+            # fresh file run one after the other, and the whole upgrade is one transaction.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

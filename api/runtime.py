@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.database import prepare
+from api.metrics import MeteredConversation
 from api.settings import Settings
 from bot.core import Conversation
+from bot.privacy import SqlUserDataEraser
 from bot.state import SqlRecorder, SqlStateStore
 from knowledge.lexicon import Lexicon, load_lexicon
 from knowledge.snapshot import Snapshot, build_snapshot
@@ -89,6 +92,10 @@ class Runtime:
     # Async context managers entered at start-up and left at shutdown (e.g. a channel's client).
     startups: list[Callable[[Runtime], AbstractAsyncContextManager[Any]]] = field(default_factory=list)
     channels: dict[str, Any] = field(default_factory=dict)
+    # Turn counters are summed in memory and written every few seconds; flush() before reading them exactly.
+    recorder: SqlRecorder | None = None
+    # The worker's human-handoff service (api/handoffs.py), made when the app starts.
+    handoffs: Any = None
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -96,6 +103,35 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = prepare(settings.database_url)
     snapshots = SnapshotHolder(engine, poll_seconds=settings.content_poll_seconds)
     snapshots.refresh(force=True)
-    conversation = Conversation(snapshots.get, SqlStateStore(engine), recorder=SqlRecorder(engine),
-                                settings=settings.bot)
-    return Runtime(settings=settings, engine=engine, snapshots=snapshots, conversation=conversation)
+    recorder = SqlRecorder(engine, flush_seconds=settings.stats_flush_seconds)
+    # Times and counts every message for /metrics; otherwise the plain core.
+    conversation = MeteredConversation(snapshots.get, SqlStateStore(engine), recorder=recorder,
+                                       settings=settings.bot, eraser=SqlUserDataEraser(engine))
+    runtime = Runtime(settings=settings, engine=engine, snapshots=snapshots, conversation=conversation,
+                      recorder=recorder)
+    runtime.startups.append(turn_flusher)
+    return runtime
+
+
+@asynccontextmanager
+async def turn_flusher(runtime: Runtime) -> AsyncIterator[None]:
+    """Write the summed turn counters every `stats_flush_seconds` while the worker runs, and once at shutdown."""
+    recorder = runtime.recorder
+    interval = runtime.settings.stats_flush_seconds
+    if recorder is None or interval <= 0:
+        yield
+        return
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await asyncio.to_thread(recorder.flush)
+
+    task = asyncio.create_task(loop(), name="turn-counter-flush")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await asyncio.to_thread(recorder.flush)

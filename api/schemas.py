@@ -259,6 +259,8 @@ class StatsOut(BaseModel):
     top_unanswered: list[UnansweredOut]
     least_helpful: list[FeedbackOut]
     feedback: list[FeedbackOut]
+    outbox: dict[str, int] = Field(default_factory=dict,
+                                   description="outbound messages by status: pending, sending, sent, failed")
 
 
 # ------------------------------------------------------------------------------------- import, export

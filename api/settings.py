@@ -34,6 +34,25 @@ class Settings(BaseSettings):
     whatsapp_retry_base_seconds: float = Field(default=0.5, ge=0, le=30)
     hotline_hours: str = "Mon-Fri 08:00-16:00 Asia/Jakarta"
     content_poll_seconds: float = 2.0
+    # Human handoff (api/handoffs.py): remind the staff group of a waiting ticket nobody took after this long
+    # (and again every interval), close an active ticket after this long without a message; how often to check.
+    handoff_remind_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
+    handoff_idle_close_minutes: float = Field(default=120.0, gt=0, le=30 * 24 * 60)
+    handoff_poll_seconds: float = Field(default=1.0, gt=0, le=300)
+    # Observability: log lines as JSON objects or text (default: json for `serve`, text for the other
+    # commands) and the level (default: info for `serve`, warning otherwise); how often the per-day turn
+    # counters are written (they are summed in memory in between; 0 writes every turn at once).
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["debug", "info", "warning", "error"] | None = None
+    stats_flush_seconds: float = Field(default=2.0, ge=0, le=300)
+    # Hardening (bot/delivery.py, bot/privacy.py): how long a claimed update is protected before a
+    # redelivery may take it over (a crashed worker); the outbox retry task; retention; browser origins.
+    delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    outbox_retry_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    outbox_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    purge_days: int | None = Field(default=None, ge=1, le=3650)
+    cors_allow_origins: str = ""  # comma-separated origins allowed to call the API from a browser; empty = none
 
     @field_validator("database_url")
     @classmethod
@@ -43,7 +62,8 @@ class Settings(BaseSettings):
     @property
     def bot(self) -> BotSettings:
         """The part of the settings the conversation needs."""
-        return BotSettings(default_language=self.default_language, hotline_hours=self.hotline_hours)
+        return BotSettings(default_language=self.default_language, hotline_hours=self.hotline_hours,
+                           retention_days=self.purge_days)
 
     @property
     def whatsapp_enabled(self) -> bool:

@@ -12,7 +12,9 @@ from bot.handlers import ROUTES, replies
 from bot.handlers.commands import command_of
 from bot.handlers.context import Context, HandlerResult, clean_payload, clean_text
 from bot.handlers.flood import register
+from bot.handoff import RECENT_KEY, HandoffDesk, NullDesk
 from bot.messages import DECISIONS, Button, IncomingMessage, Reply, Turn
+from bot.privacy import NullEraser, UserDataEraser
 from bot.state import ConversationState, NullRecorder, Recorder, StateStore
 from knowledge.models import utcnow
 from knowledge.snapshot import Snapshot
@@ -20,6 +22,8 @@ from knowledge.snapshot import Snapshot
 MAX_TEXT_CHARS = 4096  # Telegram's limit, the strictest of our channels
 MAX_BUTTONS = 10
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit
+RECENT_ITEMS = 12  # about six turns
+RECENT_CHARS = 300
 log = logging.getLogger(__name__)
 
 
@@ -34,12 +38,17 @@ class Conversation:
         recorder: Recorder | None = None,
         settings: BotSettings | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        desk: HandoffDesk | None = None,
+        eraser: UserDataEraser | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.store = store
         self.recorder: Recorder = recorder or NullRecorder()
         self.settings = settings or BotSettings()
         self.clock = clock
+        self.desk: HandoffDesk = desk or NullDesk()
+        # /hapus: beyond the state row, everything else kept about the user (bot.privacy lists it).
+        self.eraser: UserDataEraser = eraser or NullEraser()
         if self.settings.default_language not in i18n.SUPPORTED:
             raise i18n.CatalogError(f"DEFAULT_LANGUAGE {self.settings.default_language!r} is not one of "
                                     f"{', '.join(i18n.SUPPORTED)}")
@@ -94,6 +103,8 @@ class Conversation:
             options=options,
             pending=pending,
             flood=register(state, now, self.settings),
+            desk=self.desk,
+            external_id=msg.external_id,
         )
 
     @staticmethod
@@ -108,11 +119,25 @@ class Conversation:
         state = ctx.state
         if result.forget:
             self.store.delete(state.channel, state.user_id)
+            self.eraser.erase(state.channel, state.user_id)
             return
         if result.decision != "fallback" and result.replies:
             state.fallbacks = 0
         state.last_activity = now
+        remember_turn(state, ctx.text, result)
         self.store.save(state)
+
+
+def remember_turn(state: ConversationState, text: str, result: HandlerResult) -> None:
+    """Keep the last few turns (bounded) so a ticket opened later carries the conversation before it."""
+    if state.handoff_id is not None and result.decision == "handoff":
+        return  # inside a handoff the ticket's transcript holds the messages
+    recent = [list(item) for item in state.extra.get(RECENT_KEY) or [] if isinstance(item, list | tuple)]
+    if text:
+        recent.append(["user", text[:RECENT_CHARS]])
+    if result.replies and result.replies[0].text:
+        recent.append(["bot", result.replies[0].text[:RECENT_CHARS]])
+    state.extra[RECENT_KEY] = recent[-RECENT_ITEMS:]
 
 
 def _bounded(reply: Reply) -> Reply:

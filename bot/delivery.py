@@ -1,23 +1,182 @@
-"""Channel-neutral delivery bookkeeping: drop duplicate inbound deliveries, record outbound failures."""
+"""Delivery bookkeeping shared by the channels: dedupe inbound updates across workers, survive crashes, and
+keep outbound messages that could not be sent in the outbox until a background task delivers them.
+
+Inbound guarantee (both channels), one row of `processed_events` per (channel, external id):
+
+1. **claim** — insert the row in state `processing` (the primary key makes this atomic across workers).
+   A second delivery of the same update finds the row: `done` → a duplicate, acknowledged and dropped;
+   `processing` within the lease → another worker is on it, answered with 503 so the platform redelivers
+   later; `processing` past the lease → the worker died (SIGKILL, OOM, deploy): this one takes it over
+   with a conditional UPDATE on the row's `attempt` counter, so exactly one taker wins.
+2. **process** — run the core (it saves the user's state).
+3. **store** — the rendered replies are written into the row (`result`) before the first send. From here a
+   takeover never runs the core again: it sends only the replies not yet marked sent.
+4. **send** — after each reply the row's `sent` counter moves; a failure that outlives the retries puts
+   the rest in the outbox (which counts as delivered: it is durable, and the outbox sends it later).
+5. **done** — the row is marked done, then the webhook is acknowledged with 200.
+
+So an update is answered once whatever instant the process dies at, except for two windows of a few
+milliseconds each: a crash between the platform accepting a message and step 4 recording it repeats that
+one message (at-least-once beats lost); a crash after the core saved the state but before step 3 runs the
+core again on the redelivery (the user gets one answer, computed on the updated state). If processing
+fails before anything was sent, the claim is released (the row deleted) and the platform's redelivery is
+processed normally.
+
+Outbound guarantee: an `outbox` row is `pending` (waiting, `next_attempt_at` says when), `sending`
+(claimed by one worker until `next_attempt_at`, its lease), `sent` or `failed` (gave up after the attempt
+limit, or the platform refused for good). Only a user's oldest undelivered row may be sent, and a live reply
+to a user who has undelivered rows joins the queue behind them, so a user never gets a newer message before
+an older one.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.models import OutboxRow, ProcessedEventRow
+from knowledge.models import utcnow
+
+DEFAULT_LEASE_SECONDS = 60.0
+UNDELIVERED = ("pending", "sending")
+_EVENTS = ProcessedEventRow.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+log = logging.getLogger(__name__)
+
+# Called with (channel, error code) whenever a send fails (first failure and every failed retry);
+# api/metrics.py counts them through this, so bot/ needs no import of the layer above it.
+FailedSendHook = Callable[[str, str], None]
+_failed_send_hooks: list[FailedSendHook] = []
+
+
+def on_failed_send(hook: FailedSendHook) -> None:
+    """Call `hook(channel, error_code)` after every failed send is recorded (once per hook, however often added)."""
+    if hook not in _failed_send_hooks:
+        _failed_send_hooks.append(hook)
+
+
+def remove_failed_send_hook(hook: FailedSendHook) -> None:
+    """Stop calling `hook`."""
+    if hook in _failed_send_hooks:
+        _failed_send_hooks.remove(hook)
+
+
+def _notify_failed_send(channel: str, error: str) -> None:
+    for hook in list(_failed_send_hooks):
+        try:
+            hook(channel, error)
+        except Exception:  # a metric must never cost the outbox row or the caller's flow
+            log.exception("failed-send hook %r raised", hook)
+
+
+def _key(external_id: str) -> str:
+    return str(external_id)[:200]
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite returns timestamps without a zone; they were stored as UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of claiming an inbound update.
+
+    status: "new" (process it), "resume" (a dead worker's update taken over: send `result` from `sent` on,
+    or process it when `result` is None), "duplicate" (already done) or "busy" (another worker is on it).
+    """
+
+    status: str
+    channel: str
+    external_id: str
+    attempt: int = 0
+    result: Any = None
+    sent: int = 0
+
+    @property
+    def mine(self) -> bool:
+        """True when this caller now owns the update."""
+        return self.status in ("new", "resume")
+
+
+def begin_delivery(engine: Engine, channel: str, external_id: str, user_id: str | None = None, *,
+                   lease_seconds: float = DEFAULT_LEASE_SECONDS, now: dt.datetime | None = None) -> Delivery:
+    """Claim an update (step 1 above): insert it as processing, or take over a dead worker's claim."""
+    key = _key(external_id)
+    now = now or utcnow()
+    with Session(engine) as session:
+        session.add(ProcessedEventRow(channel=channel, external_id=key, user_id=user_id, state="processing",
+                                      received_at=now))
+        try:
+            session.commit()
+            return Delivery("new", channel, key)
+        except IntegrityError:
+            session.rollback()
+    with engine.begin() as connection:
+        row = connection.execute(
+            _EVENTS.select().where(_EVENTS.c.channel == channel, _EVENTS.c.external_id == key)
+        ).mappings().first()
+        if row is None:  # released between our insert and this read: let the platform redeliver
+            return Delivery("busy", channel, key)
+        if row["state"] != "processing":
+            return Delivery("duplicate", channel, key)
+        started = _aware(row["received_at"]) or now
+        if now - started < dt.timedelta(seconds=lease_seconds):
+            return Delivery("busy", channel, key)
+        taken = connection.execute(
+            update(_EVENTS)
+            .where(_EVENTS.c.channel == channel, _EVENTS.c.external_id == key, _EVENTS.c.state == "processing",
+                   _EVENTS.c.attempt == row["attempt"])
+            .values(attempt=row["attempt"] + 1, received_at=now)
+        ).rowcount
+    if not taken:
+        return Delivery("busy", channel, key)
+    return Delivery("resume", channel, key, attempt=row["attempt"] + 1, result=row["result"], sent=row["sent"] or 0)
+
+
+def store_result(engine: Engine, delivery: Delivery, result: Any) -> None:
+    """Keep the rendered replies in the claim (step 3) so a takeover sends them instead of re-running the core."""
+    with engine.begin() as connection:
+        connection.execute(update(_EVENTS).where(_EVENTS.c.channel == delivery.channel,
+                                                 _EVENTS.c.external_id == delivery.external_id)
+                           .values(result=result, sent=0))
+
+
+def mark_progress(engine: Engine, delivery: Delivery, sent: int, *, done: bool = False) -> None:
+    """Record how many stored replies are out (step 4), and optionally that the update is finished (step 5)."""
+    values: dict[str, Any] = {"sent": sent}
+    if done:
+        values.update(state="done", result=None)  # the replies are out: do not keep their text
+    with engine.begin() as connection:
+        connection.execute(update(_EVENTS).where(_EVENTS.c.channel == delivery.channel,
+                                                 _EVENTS.c.external_id == delivery.external_id).values(**values))
+
+
+def finish_delivery(engine: Engine, delivery: Delivery) -> None:
+    """Mark the update done (step 5): every later delivery of it is a duplicate."""
+    with engine.begin() as connection:
+        connection.execute(update(_EVENTS).where(_EVENTS.c.channel == delivery.channel,
+                                                 _EVENTS.c.external_id == delivery.external_id)
+                           .values(state="done", result=None))
 
 
 def claim_delivery(engine: Engine, channel: str, external_id: str, user_id: str | None = None) -> bool:
-    """Record a delivery as taken; False when any worker took the same (channel, id) before.
+    """Record a delivery as taken and done at once; False when any worker took the same (channel, id) before.
 
-    The primary key makes this atomic across processes: the second insert fails.
+    The simple form, for callers without crash recovery; the channels use `begin_delivery`.
     """
     with Session(engine) as session:
-        session.add(ProcessedEventRow(channel=channel, external_id=str(external_id)[:200], user_id=user_id))
+        session.add(ProcessedEventRow(channel=channel, external_id=_key(external_id), user_id=user_id))
         try:
             session.commit()
         except IntegrityError:
@@ -29,28 +188,120 @@ def claim_delivery(engine: Engine, channel: str, external_id: str, user_id: str 
 def release_delivery(engine: Engine, channel: str, external_id: str) -> None:
     """Forget a claimed delivery whose handling failed, so the platform's redelivery is processed."""
     with Session(engine) as session:
-        row = session.get(ProcessedEventRow, (channel, str(external_id)[:200]))
+        row = session.get(ProcessedEventRow, (channel, _key(external_id)))
         if row is not None:
             session.delete(row)
             session.commit()
 
 
+# --- the outbox ---------------------------------------------------------------------------------------
+
+
 def record_failed_send(engine: Engine, channel: str, user_id: str, payload: dict[str, Any], error: str,
-                       *, attempts: int) -> int:
-    """Keep a message that could not be sent, with the error code (not the text) for the logs and metrics."""
+                       *, attempts: int, retry_in: float = 0.0) -> int:
+    """Queue a message that could not be sent now; the outbox task retries it (error code only, never text)."""
     with Session(engine) as session:
-        row = OutboxRow(channel=channel, user_id=user_id, payload=payload, status="failed", attempts=attempts,
-                        error=error[:200])
+        row = OutboxRow(channel=channel, user_id=user_id, payload=payload, status="pending", attempts=attempts,
+                        error=error[:200], next_attempt_at=utcnow() + dt.timedelta(seconds=retry_in))
         session.add(row)
         session.commit()
         assert row.id is not None
-        return row.id
+        row_id = row.id
+    _notify_failed_send(channel, error)
+    return row_id
+
+
+def has_undelivered(engine: Engine, channel: str, user_id: str) -> bool:
+    """True when the user has messages waiting in the outbox (a new reply must queue behind them)."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(_OUTBOX.c.id).where(_OUTBOX.c.channel == channel, _OUTBOX.c.user_id == user_id,
+                                       _OUTBOX.c.status.in_(UNDELIVERED)).limit(1)
+        ).first()
+    return found is not None
 
 
 def failed_sends(engine: Engine, channel: str | None = None) -> list[OutboxRow]:
-    """Outbound messages recorded as failed, oldest first."""
+    """Outbound messages not delivered (waiting or given up), oldest first."""
     with Session(engine) as session:
-        query = select(OutboxRow).where(OutboxRow.status == "failed").order_by(OutboxRow.id)  # type: ignore[arg-type]
+        query = select(OutboxRow).where(OutboxRow.status != "sent").order_by(OutboxRow.id)  # type: ignore[arg-type]
         if channel:
             query = query.where(OutboxRow.channel == channel)
         return list(session.exec(query))
+
+
+def due_outbox(engine: Engine, *, now: dt.datetime | None = None, limit: int = 50) -> list[tuple[int, str, str]]:
+    """(id, channel, user id) of rows that may be sent now: each user's oldest undelivered row, when due."""
+    now = now or utcnow()
+    older = _OUTBOX.alias("older")
+    blocked = (
+        select(older.c.id)
+        .where(older.c.channel == _OUTBOX.c.channel, older.c.user_id == _OUTBOX.c.user_id,
+               older.c.id < _OUTBOX.c.id, older.c.status.in_(UNDELIVERED))
+        .exists()
+    )
+    due = or_(_OUTBOX.c.next_attempt_at.is_(None), _OUTBOX.c.next_attempt_at <= now)
+    query = (
+        select(_OUTBOX.c.id, _OUTBOX.c.channel, _OUTBOX.c.user_id)
+        .where(_OUTBOX.c.status.in_(UNDELIVERED), due, ~blocked)
+        .order_by(_OUTBOX.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [(r.id, r.channel, r.user_id) for r in connection.execute(query)]
+
+
+def claim_outbox(engine: Engine, row_id: int, *, lease_seconds: float = DEFAULT_LEASE_SECONDS,
+                 now: dt.datetime | None = None) -> OutboxRow | None:
+    """Take one due row for sending (a conditional UPDATE: one worker wins); None if another took it."""
+    now = now or utcnow()
+    due = or_(_OUTBOX.c.next_attempt_at.is_(None), _OUTBOX.c.next_attempt_at <= now)
+    with engine.begin() as connection:
+        taken = connection.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == row_id, _OUTBOX.c.status.in_(UNDELIVERED), due)
+            .values(status="sending", attempts=_OUTBOX.c.attempts + 1,
+                    next_attempt_at=now + dt.timedelta(seconds=lease_seconds))
+        ).rowcount
+    if not taken:
+        return None
+    with Session(engine) as session:
+        return session.get(OutboxRow, row_id)
+
+
+def settle_outbox(engine: Engine, row: OutboxRow, *, sent: bool, error: str | None = None, retryable: bool = True,
+                  max_attempts: int = 8, retry_in: float = 30.0, now: dt.datetime | None = None) -> str:
+    """Record the result of a send from the outbox; returns the row's new status."""
+    now = now or utcnow()
+    if sent:
+        status, values = "sent", {"status": "sent", "next_attempt_at": None}
+    elif not retryable or row.attempts >= max_attempts:
+        status, values = "failed", {"status": "failed", "next_attempt_at": None, "error": (error or "")[:200]}
+    else:
+        status = "pending"
+        values = {"status": "pending", "error": (error or "")[:200],
+                  "next_attempt_at": now + dt.timedelta(seconds=retry_in)}
+    with engine.begin() as connection:
+        connection.execute(update(_OUTBOX).where(_OUTBOX.c.id == row.id, _OUTBOX.c.status == "sending")
+                           .values(**values))
+    if not sent:
+        _notify_failed_send(row.channel, error or "unknown")
+    return status
+
+
+def outbox_counts(engine: Engine) -> dict[str, int]:
+    """Rows of the outbox by status (pending, sending, sent, failed), zeros included."""
+    counts = dict.fromkeys(("pending", "sending", "sent", "failed"), 0)
+    with engine.connect() as connection:
+        for status, count in connection.execute(
+            select(_OUTBOX.c.status, func.count()).group_by(_OUTBOX.c.status)
+        ):
+            counts[status] = int(count)
+    return counts
+
+
+__all__ = [
+    "DEFAULT_LEASE_SECONDS", "Delivery", "begin_delivery", "claim_delivery", "claim_outbox", "due_outbox",
+    "failed_sends", "finish_delivery", "has_undelivered", "mark_progress", "on_failed_send", "outbox_counts",
+    "record_failed_send", "release_delivery", "remove_failed_send_hook", "settle_outbox", "store_result",
+]

@@ -28,6 +28,12 @@ class Reply:
         return {"text": self.text, "buttons": [{"label": b.label, "payload": b.payload} for b in self.buttons]}
 
 
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    """The Reply of a stored `Reply.to_dict()` (an outbox payload or a delivery's stored replies)."""
+    buttons = tuple(Button(str(b["label"]), str(b["payload"])) for b in data.get("buttons") or ())
+    return Reply(str(data.get("text") or ""), buttons)
+
+
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """One message from a user on any channel: free text or the payload of a pressed button."""

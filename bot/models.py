@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 from knowledge.models import utcnow
@@ -39,6 +39,12 @@ class ProcessedEventRow(SQLModel, table=True):
     external_id: str = Field(primary_key=True, max_length=200)
     user_id: str | None = Field(default=None, max_length=100)
     received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Crash safety (bot/delivery.py): processing → done; a takeover after a crash bumps `attempt`, and sends
+    # the stored `result` (rendered replies, cleared when done) from reply number `sent` on.
+    state: str = Field(default="done", max_length=12, sa_column_kwargs={"server_default": "done"})
+    attempt: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    result: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OutboxRow(SQLModel, table=True):
@@ -49,7 +55,7 @@ class OutboxRow(SQLModel, table=True):
     channel: str = Field(max_length=20, index=True)
     user_id: str = Field(max_length=100, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", max_length=12, index=True)  # pending | sent | failed
+    status: str = Field(default="pending", max_length=12, index=True)  # pending | sending | sent | failed
     attempts: int = Field(default=0)
     error: str | None = Field(default=None, max_length=200)  # an error code or class, never the user's text
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -67,3 +73,60 @@ class WhatsAppChoiceRow(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=100)
     payloads: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class HandoffRow(SQLModel, table=True):
+    """A request for a person (a ticket): waiting → active → closed; at most one open per user.
+
+    The partial unique index makes "one open ticket per (channel, user_id)" hold across all workers.
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index(
+            "uq_handoffs_open_per_user",
+            "channel",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'active')"),
+            postgresql_where=text("status IN ('waiting', 'active')"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    user_id: str = Field(max_length=100)
+    status: str = Field(default="waiting", max_length=10, index=True)  # waiting | active | closed
+    priority: str = Field(default="normal", max_length=10)  # high | normal
+    reason: str = Field(default="person", max_length=20)  # person | fallback | emergency
+    lang: str | None = Field(default=None, max_length=5)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    closed_by: str | None = Field(default=None, max_length=100)
+    closed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    close_note: str | None = Field(default=None, max_length=1000)
+    last_activity: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    reminded_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    helpful: bool | None = Field(default=None)  # the user's answer to "was the officer's help useful?"
+
+
+class HandoffMessageRow(SQLModel, table=True):
+    """One line of a ticket's transcript: from the user, a staff member, the bot or the system.
+
+    `delivered` means it reached the other side: a user or system line was posted in the staff group,
+    a staff or bot line reached the user. Workers claim a delivery by flipping it with a conditional UPDATE.
+    """
+
+    __tablename__ = "handoff_messages"
+    id: int | None = Field(default=None, primary_key=True)
+    handoff_id: int = Field(foreign_key="handoffs.id", index=True)
+    sender: str = Field(max_length=10)  # user | staff | bot | system
+    kind: str = Field(default="text", max_length=20)  # text | history | opened | claimed | closed | reminder | …
+    author: str | None = Field(default=None, max_length=100)  # the staff member's name
+    text: str = Field(default="", max_length=4000)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    delivered: bool = Field(default=False)
+    delivered_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    external_ref: str | None = Field(default=None, max_length=100, index=True)  # e.g. the staff-group message id
+    # The inbound delivery that brought this line ("telegram:<update_id>", "api:<key>"): a redelivery adds nothing.
+    source_ref: str | None = Field(default=None, max_length=220, unique=True)

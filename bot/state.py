@@ -11,6 +11,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import threading
+import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -215,10 +218,20 @@ class SqlStateStore:
 
 
 class SqlRecorder:
-    """Writes unanswered questions and feedback through knowledge.store, one short transaction each."""
+    """Writes unanswered questions and feedback through knowledge.store, one short transaction each.
 
-    def __init__(self, engine: Engine) -> None:
+    Turn counts are aggregates, so with `flush_seconds` > 0 they are summed in memory and written in one
+    transaction at most every `flush_seconds` (by the next message after that, by the app's background
+    flusher, and by `flush()` at shutdown): one write per interval instead of one per message. A crash
+    loses at most that interval's counts, never a conversation. With 0 every turn is written at once.
+    """
+
+    def __init__(self, engine: Engine, *, flush_seconds: float = 0.0) -> None:
         self.engine = engine
+        self.flush_seconds = flush_seconds
+        self._pending: Counter[tuple[dt.date, str, str, str]] = Counter()
+        self._lock = threading.Lock()
+        self._flushed_at = time.monotonic()
 
     def unanswered(self, *, normalized: str, raw: str, lang: str, candidates: Sequence[tuple[str, float]]) -> None:
         """Count the question under its normalised text."""
@@ -234,17 +247,50 @@ class SqlRecorder:
 
     def turn(self, *, channel: str, lang: str, decision: str) -> None:
         """Add one to today's counter of (channel, language, decision); never fails the user's message."""
+        key = (utcnow().date(), channel, lang, decision)
+        if self.flush_seconds <= 0:
+            self._write(Counter({key: 1}))
+            return
+        with self._lock:
+            self._pending[key] += 1
+            now = time.monotonic()
+            due = now - self._flushed_at >= self.flush_seconds
+            if due:
+                self._flushed_at = now  # only this thread flushes for this interval
+        if due:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write the counts summed since the last flush; returns how many turns were written."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+            self._flushed_at = time.monotonic()
+        if not pending:
+            return 0
+        if self._write(pending):
+            return sum(pending.values())
+        with self._lock:  # keep them for the next flush rather than lose them
+            self._pending.update(pending)
+        return 0
+
+    def close(self) -> None:
+        """Flush what is left (at shutdown)."""
+        self.flush()
+
+    def _write(self, counts: Counter[tuple[dt.date, str, str, str]]) -> bool:
         # Two workers may create today's row at once; the loser retries, and then finds the row to increment.
         for attempt in range(2):
             try:
                 with Session(self.engine) as session:
-                    record_turn(session, channel=channel, lang=lang, decision=decision)
+                    for (day, channel, lang, decision), count in counts.items():
+                        record_turn(session, channel=channel, lang=lang, decision=decision, day=day, count=count)
                     session.commit()
-                return
+                return True
             except IntegrityError:
                 if attempt:
                     log.warning("turn counter not updated: concurrent inserts kept colliding")
             except SQLAlchemyError as error:
                 # A statistic is not worth a user's reply: log and go on.
                 log.warning("turn counter not updated: %s", type(error).__name__)
-                return
+                return False
+        return False

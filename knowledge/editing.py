@@ -426,8 +426,9 @@ def least_helpful(summaries: Iterable[FeedbackSummary], *, limit: int = 10) -> l
     return sorted(bad, key=lambda s: (s.helpful_ratio, -s.unhelpful, s.entry_id))[:limit]
 
 
-def record_turn(session: Session, *, channel: str, lang: str, decision: str, day: dt.date | None = None) -> None:
-    """Count one conversation turn under (day, channel, language, decision); never a user id.
+def record_turn(session: Session, *, channel: str, lang: str, decision: str, day: dt.date | None = None,
+                count: int = 1) -> None:
+    """Count one conversation turn (or `count` of them) under (day, channel, language, decision); never a user id.
 
     Two workers may insert the same new key at once: the loser's commit raises IntegrityError and the
     caller retries, which then finds the row and increments it.
@@ -441,11 +442,11 @@ def record_turn(session: Session, *, channel: str, lang: str, decision: str, day
     result = session.exec(  # type: ignore[call-overload]
         update(TurnStatRow)
         .where(*(getattr(TurnStatRow, name) == value for name, value in key.items()))
-        .values(count=TurnStatRow.count + 1)
+        .values(count=TurnStatRow.count + count)
         .execution_options(synchronize_session=False)
     )
     if not result.rowcount:
-        session.add(TurnStatRow(**key, count=1))
+        session.add(TurnStatRow(**key, count=count))
 
 
 @dataclass

@@ -38,6 +38,7 @@ async def telegram_lifespan(runtime: Runtime) -> AsyncIterator[tg.TelegramChanne
     channel = tg.create_channel(settings.telegram_bot_token.get_secret_value(),
                                 base_url=settings.telegram_api_base_url, polling=polling,
                                 conversation=runtime.conversation, engine=runtime.engine)
+    channel.lease_seconds = settings.delivery_lease_seconds
     application = channel.application
     # initialize() costs one getMe per worker; setWebhook is a deploy step (`desmigratif telegram`).
     async with application:
@@ -85,7 +86,10 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         update = channel.parse(data)
     except tg.MalformedUpdate as error:
         return _problem(400, str(error))
+    # Acknowledge only after the update is answered or durably queued (bot/delivery.py has the guarantee).
     outcome = await channel.process(update)
+    if outcome.status == "busy":  # another worker holds it; should it die, the redelivery takes over
+        return _problem(503, "this update is being handled; Telegram will deliver it again")
     if outcome.status == "failed" and outcome.sent == 0:
         return _problem(500, "the update could not be handled; Telegram will deliver it again")
     return JSONResponse({"ok": True, "status": outcome.status})

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from bot.channels.whatsapp import (
     CHANNEL,
     BadSignature,
+    DeliveryBusy,
     GraphClient,
     MissingSignature,
     RetryPolicy,
@@ -94,6 +95,8 @@ async def receive(request: Request) -> JSONResponse:
         raise HTTPException(400, "the body must be a JSON object")
     try:
         report = await channel.handle_update(payload)
+    except DeliveryBusy:  # another worker holds one of its messages; should it die, the redelivery takes over
+        return JSONResponse({"detail": "a message of this delivery is being handled; retry later"}, status_code=503)
     except Exception:
         # Unacknowledged deliveries are retried by Meta; the messages not yet answered were released.
         log.exception("a whatsapp delivery could not be handled")
@@ -113,9 +116,10 @@ async def whatsapp_startup(runtime: Runtime) -> AsyncIterator[None]:
         retry=RetryPolicy(attempts=settings.whatsapp_send_attempts, base_delay=settings.whatsapp_retry_base_seconds),
     )
     async with client:
-        runtime.channels[CHANNEL] = WhatsAppChannel(
-            client, runtime.conversation, runtime.engine, default_language=settings.default_language
-        )
+        channel = WhatsAppChannel(client, runtime.conversation, runtime.engine,
+                                  default_language=settings.default_language)
+        channel.lease_seconds = settings.delivery_lease_seconds
+        runtime.channels[CHANNEL] = channel
         try:
             yield
         finally:

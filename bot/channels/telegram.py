@@ -38,8 +38,17 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.delivery import claim_delivery, record_failed_send, release_delivery
-from bot.messages import Button, IncomingMessage, Reply, Turn
+from bot.delivery import (
+    DEFAULT_LEASE_SECONDS,
+    begin_delivery,
+    finish_delivery,
+    has_undelivered,
+    mark_progress,
+    record_failed_send,
+    release_delivery,
+    store_result,
+)
+from bot.messages import Button, IncomingMessage, Reply, Turn, reply_from_dict
 
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ("message", "callback_query")
@@ -125,7 +134,7 @@ class RetryPolicy:
 class Outcome:
     """What became of one update: the webhook route turns it into an HTTP status."""
 
-    status: Literal["ignored", "duplicate", "handled", "failed"]
+    status: Literal["ignored", "duplicate", "busy", "handled", "failed"]
     sent: int = 0  # messages Telegram accepted
     undelivered: int = 0  # replies recorded in the outbox after the retries failed
 
@@ -178,6 +187,31 @@ def parse_update(data: Any, bot: Bot) -> Update:
     except (TypeError, ValueError, KeyError, AttributeError) as error:
         raise MalformedUpdate(f"not a Telegram update: {error.__class__.__name__}") from error
     return update
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMessage:
+    """A staff member's message in the staff group: a reply to one of the bot's posts, /klaim, /tutup."""
+
+    update_id: int
+    message_id: int
+    reply_to: int | None  # the message it answers, if any
+    author: str  # @username, else the display name
+    text: str
+
+
+def staff_message(update: Update, staff_chat_id: int | None) -> StaffMessage | None:
+    """The staff-group message in `update`, or None when the update is not from that group."""
+    message = update.message
+    if staff_chat_id is None or message is None or message.chat.id != staff_chat_id:
+        return None
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    author = f"@{user.username}" if user.username else (user.full_name or str(user.id))
+    reply_to = message.reply_to_message.message_id if message.reply_to_message is not None else None
+    return StaffMessage(update.update_id, message.message_id, reply_to, author[:100],
+                        message.text or message.caption or "")
 
 
 # --- Reply → sendMessage ---------------------------------------------------------------------------
@@ -272,6 +306,10 @@ class TelegramChannel:
         self.conversation = conversation
         self.engine = engine
         self.retry = retry or RetryPolicy()
+        self.lease_seconds = DEFAULT_LEASE_SECONDS  # how long a claim protects an update being processed
+        # The staff group (human handoff): its messages go to `staff_handler`, never to the core.
+        self.staff_chat_id: int | None = None
+        self.staff_handler: Callable[[StaffMessage], Awaitable[None]] | None = None
         # Polling feeds updates through PTB's queue; the handler is as thin as the webhook route.
         application.add_handler(TypeHandler(Update, self._on_update))
 
@@ -288,7 +326,20 @@ class TelegramChannel:
         return parse_update(data, self.bot)
 
     async def process(self, update: Update) -> Outcome:
-        """Handle one update end to end: dedupe, acknowledge a button, run the core, send the replies."""
+        """Handle one update end to end: claim, acknowledge a button, run the core, store and send the replies.
+
+        The ordering (claim → core → store replies → send, counting → done) and what it guarantees when the
+        process dies at any point are described in `bot.delivery`; the route acknowledges only afterwards.
+        """
+        if self.staff_handler is not None:
+            staff = staff_message(update, self.staff_chat_id)
+            if staff is not None:
+                try:
+                    await self.staff_handler(staff)
+                except Exception:  # nothing was done for good: let Telegram redeliver
+                    log.exception("telegram staff-group update %s failed", update.update_id)
+                    return Outcome("failed")
+                return Outcome("handled")
         msg = to_incoming(update)
         query = update.callback_query
         if msg is None:
@@ -297,33 +348,52 @@ class TelegramChannel:
             return Outcome("ignored")
         assert msg.external_id is not None
         try:
-            claimed = await asyncio.to_thread(claim_delivery, self.engine, CHANNEL, msg.external_id, msg.user_id)
+            delivery = await asyncio.to_thread(begin_delivery, self.engine, CHANNEL, msg.external_id, msg.user_id,
+                                               lease_seconds=self.lease_seconds)
         except Exception:  # e.g. the database is down: nothing happened, so let Telegram redeliver
             log.exception("telegram update %s could not be claimed", msg.external_id)
             return Outcome("failed")
-        if not claimed:
+        if delivery.status == "duplicate":
             return Outcome("duplicate")
-        ack = asyncio.create_task(self._answer_callback(query.id)) if query is not None else None
-        try:
-            turn = await asyncio.to_thread(self.conversation.handle, msg)
-        except Exception:
-            # Nothing reached the user: forget the claim so Telegram's redelivery is processed.
-            log.exception("telegram update %s failed before any reply was sent", msg.external_id)
-            await asyncio.to_thread(release_delivery, self.engine, CHANNEL, msg.external_id)
-            return Outcome("failed")
-        finally:
-            if ack is not None:
-                await ack
+        if delivery.status == "busy":  # another worker has it; if that worker dies, a later redelivery takes over
+            return Outcome("busy")
+        start = 0
+        if delivery.result is None:
+            ack = asyncio.create_task(self._answer_callback(query.id)) if query is not None else None
+            try:
+                turn = await asyncio.to_thread(self.conversation.handle, msg)
+                payloads = [reply.to_dict() for reply in turn.replies]
+                await asyncio.to_thread(store_result, self.engine, delivery, payloads)
+            except Exception:
+                # Nothing reached the user: forget the claim so Telegram's redelivery is processed.
+                log.exception("telegram update %s failed before any reply was sent", msg.external_id)
+                await asyncio.to_thread(release_delivery, self.engine, CHANNEL, msg.external_id)
+                return Outcome("failed")
+            finally:
+                if ack is not None:
+                    await ack
+        else:  # a worker died while sending these: send what it had not marked as sent
+            payloads, start = list(delivery.result), delivery.sent
+            log.warning("telegram update %s taken over after a crash (%d of %d replies were out)",
+                        msg.external_id, start, len(payloads))
+        replies = [reply_from_dict(p) for p in payloads[start:]]
+
+        async def progress(count: int) -> None:
+            await asyncio.to_thread(mark_progress, self.engine, delivery, start + count)
+
         tally = _Tally()
         try:
-            await self._send_all(msg.user_id, turn.replies, tally)
+            await self._send_all(msg.user_id, replies, tally, progress=progress)
         except Exception:
             log.exception("telegram update %s failed while sending replies", msg.external_id)
-            if tally.sent or tally.undelivered:
-                # Something reached the user or the outbox: a redelivery must not repeat it.
-                return Outcome("handled", sent=tally.sent, undelivered=tally.undelivered)
-            await asyncio.to_thread(release_delivery, self.engine, CHANNEL, msg.external_id)
-            return Outcome("failed")
+            if not (tally.sent or tally.undelivered or start):
+                await asyncio.to_thread(release_delivery, self.engine, CHANNEL, msg.external_id)
+                return Outcome("failed")
+            # Something reached the user or the outbox: a redelivery must not repeat it.
+        try:
+            await asyncio.to_thread(finish_delivery, self.engine, delivery)
+        except Exception:  # the replies are out; a redelivery within the lease is refused, after it resumes
+            log.exception("telegram update %s could not be marked done", msg.external_id)
         return Outcome("handled", sent=tally.sent, undelivered=tally.undelivered)
 
     async def send_replies(self, chat_id: str, replies: Sequence[Reply]) -> tuple[int, int]:
@@ -332,13 +402,45 @@ class TelegramChannel:
         await self._send_all(chat_id, replies, tally)
         return tally.sent, tally.undelivered
 
-    async def _send_all(self, chat_id: str, replies: Sequence[Reply], tally: _Tally) -> None:
+    async def post_text(self, chat_id: str | int, text: str) -> int | None:
+        """Send a plain text (e.g. to the staff group); the id of its last message, or None when it could
+        not be sent (then it is kept in the outbox)."""
+        last: int | None = None
+        parts = [p for p in split_text(text) if p.strip()] or ["…"]
+        for index, part in enumerate(parts):
+            try:
+                sent = await self._call(lambda part=part: self.bot.send_message(
+                    chat_id=chat_id, text=part, link_preview_options=_NO_PREVIEW))
+            except SendFailed as error:
+                rest = "\n\n".join(parts[index:])
+                await asyncio.to_thread(record_failed_send, self.engine, CHANNEL, str(chat_id), Reply(rest).to_dict(),
+                                        error.code, attempts=error.attempts)
+                log.error("telegram post to chat not delivered (%s); kept in the outbox", error)
+                return None
+            last = sent.message_id
+        return last
+
+    async def send_payload(self, chat_id: str, payload: dict[str, Any]) -> None:
+        """Send one stored reply (an outbox row's payload) once, with the usual retries; SendFailed if it fails.
+
+        A reply whose first parts already arrived (`sent_parts`) continues with the next part.
+        """
+        reply = reply_from_dict(payload)
+        await self._send_reply(chat_id, reply, _Tally(), skip_parts=int(payload.get("sent_parts") or 0))
+
+    async def _send_all(self, chat_id: str, replies: Sequence[Reply], tally: _Tally,
+                        progress: Callable[[int], Awaitable[None]] | None = None) -> None:
         failure: SendFailed | None = None
-        for reply in replies:
+        if replies and await asyncio.to_thread(has_undelivered, self.engine, CHANNEL, chat_id):
+            # Older messages to this user wait in the outbox: queue behind them so the order holds.
+            failure = SendFailed("queued", 0)
+        for index, reply in enumerate(replies):
             attempts = 0  # later replies after a failure are not tried: they would arrive out of order
             if failure is None:
                 try:
                     await self._send_reply(chat_id, reply, tally)
+                    if progress is not None and index < len(replies) - 1:
+                        await progress(index + 1)
                     continue
                 except SendFailed as error:
                     failure, attempts = error, error.attempts
@@ -353,7 +455,7 @@ class TelegramChannel:
             tally.undelivered += 1
             log.error("telegram reply not delivered (%s); kept as outbox row %d", failure, row)
 
-    async def _send_reply(self, chat_id: str, reply: Reply, tally: _Tally) -> None:
+    async def _send_reply(self, chat_id: str, reply: Reply, tally: _Tally, *, skip_parts: int = 0) -> None:
         parts = [p for p in split_text(reply.text) if p.strip()]
         if not parts:
             if not reply.buttons:
@@ -361,6 +463,8 @@ class TelegramChannel:
             parts = ["…"]  # Telegram refuses an empty text, and buttons need a message to hang on
         markup = keyboard(reply.buttons)
         for index, part in enumerate(parts):
+            if index < skip_parts:
+                continue
             last = index == len(parts) - 1
             try:
                 await self._call(lambda part=part, last=last: self.bot.send_message(
@@ -416,8 +520,11 @@ def _file_url(base_url: str) -> str:
 def build_application(token: str, *, base_url: str, polling: bool = False
                       ) -> Application[Any, Any, Any, Any, Any, Any]:
     """A PTB Application: without an Updater for webhooks (our route feeds it), with one for polling."""
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token; PTB's bot logs its base URL
+    # (with the token) at DEBUG when it is created.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
+        logging.getLogger(name).setLevel(logging.INFO)
     builder = Application.builder().token(token).base_url(base_url).base_file_url(_file_url(base_url))
     if not polling:
         builder = builder.updater(None)

@@ -32,7 +32,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, delete
 
 from bot import i18n
-from bot.delivery import claim_delivery, record_failed_send, release_delivery
+from bot.delivery import (
+    DEFAULT_LEASE_SECONDS,
+    begin_delivery,
+    finish_delivery,
+    has_undelivered,
+    mark_progress,
+    record_failed_send,
+    release_delivery,
+    store_result,
+)
 from bot.i18n import N_
 from bot.messages import Button, IncomingMessage, Reply, Turn
 from bot.models import WhatsAppChoiceRow
@@ -97,6 +106,10 @@ class SendError(WhatsAppError):
         self.code = code
         self.attempts = attempts
         self.retryable = retryable
+
+
+class DeliveryBusy(WhatsAppError):
+    """Another worker is handling this message now; the delivery should be retried later (503)."""
 
 
 # --- webhook authenticity ---------------------------------------------------------------------------
@@ -543,6 +556,7 @@ class WhatsAppChannel:
         self.conversation = conversation
         self.engine = engine
         self.default_language = default_language
+        self.lease_seconds = DEFAULT_LEASE_SECONDS  # how long a claim protects a message being processed
         self._states = SqlStateStore(engine)
 
     async def handle_update(self, payload: Any) -> DeliveryReport:
@@ -556,24 +570,66 @@ class WhatsAppChannel:
         return DeliveryReport(handled, duplicates)
 
     async def handle_message(self, inbound: Inbound) -> bool:
-        """Answer one message unless another delivery (on any worker) already took it; False for a duplicate."""
-        claimed = await asyncio.to_thread(claim_delivery, self.engine, CHANNEL, inbound.wamid, inbound.user_id)
-        if not claimed:
+        """Answer one message unless another delivery (on any worker) already took it; False for a duplicate.
+
+        Claim → core → store the rendered messages → send, counting → done (the guarantee is in
+        `bot.delivery`). Raises DeliveryBusy while another worker holds the message, so the route answers
+        503 and Meta redelivers; if that worker died, the redelivery after the lease takes over.
+        """
+        delivery = await asyncio.to_thread(begin_delivery, self.engine, CHANNEL, inbound.wamid, inbound.user_id,
+                                           lease_seconds=self.lease_seconds)
+        if delivery.status == "duplicate":
             return False
-        try:
-            messages, choices = await asyncio.to_thread(self._answer, inbound)
-        except Exception:
-            # Nothing was sent yet: let Meta's redelivery try again rather than lose the message.
-            await asyncio.to_thread(release_delivery, self.engine, CHANNEL, inbound.wamid)
-            raise
-        await self._mark_read(inbound.wamid)
-        await self._send_all(inbound.user_id, messages)
+        if delivery.status == "busy":
+            raise DeliveryBusy(inbound.wamid)
+        start = 0
+        if delivery.result is None:
+            try:
+                messages, choices = await asyncio.to_thread(self._answer, inbound)
+                await asyncio.to_thread(store_result, self.engine, delivery,
+                                        {"messages": messages, "choices": list(choices) if choices else None})
+            except Exception:
+                # Nothing was sent yet: let Meta's redelivery try again rather than lose the message.
+                await asyncio.to_thread(release_delivery, self.engine, CHANNEL, inbound.wamid)
+                raise
+            await self._mark_read(inbound.wamid)
+        else:  # a worker died while sending these: send what it had not marked as sent
+            stored = delivery.result if isinstance(delivery.result, dict) else {}
+            messages = list(stored.get("messages") or [])
+            choices = tuple(stored["choices"]) if stored.get("choices") else None
+            start = delivery.sent
+            log.warning("whatsapp message taken over after a crash (%d of %d sent)", start, len(messages))
+
+        async def progress(count: int) -> None:
+            await asyncio.to_thread(mark_progress, self.engine, delivery, start + count)
+
+        await self._send_all(inbound.user_id, messages[start:], progress=progress)
         try:
             await asyncio.to_thread(save_choices, self.engine, inbound.user_id, choices)
         except Exception:
             # The answer is out; a lost mapping only means a typed number is read as text.
             log.exception("could not store the numbered choices of a whatsapp reply")
+        try:
+            await asyncio.to_thread(finish_delivery, self.engine, delivery)
+        except Exception:
+            log.exception("a whatsapp message could not be marked done")
         return True
+
+    async def send_replies(self, user_id: str, replies: Sequence[Reply]) -> None:
+        """Send replies outside a webhook turn (e.g. an officer's message) in the user's language; what
+        cannot be sent is kept in the outbox."""
+        lang = await asyncio.to_thread(self._language, user_id)
+        rendered = render_turn(replies, Strings.for_language(lang))
+        await self._send_all(user_id, list(rendered.messages))
+        if rendered.choices:
+            try:
+                await asyncio.to_thread(save_choices, self.engine, user_id, rendered.choices)
+            except Exception:
+                log.exception("could not store the numbered choices of a whatsapp message")
+
+    async def send_payload(self, user_id: str, payload: dict[str, Any]) -> None:
+        """Send one stored message (an outbox row's payload) once, with the client's retries; SendError if not."""
+        await self.client.send(user_id, payload)
 
     def _language(self, user_id: str) -> str:
         stored = self._states.load(CHANNEL, user_id).lang
@@ -597,10 +653,19 @@ class WhatsAppChannel:
         except SendError as error:
             log.info("whatsapp mark-as-read failed with %s", error.code)
 
-    async def _send_all(self, user_id: str, messages: Sequence[dict[str, Any]]) -> None:
+    async def _send_all(self, user_id: str, messages: Sequence[dict[str, Any]],
+                        progress: Callable[[int], Awaitable[None]] | None = None) -> None:
+        if messages and await asyncio.to_thread(has_undelivered, self.engine, CHANNEL, user_id):
+            # Older messages to this user wait in the outbox: queue behind them so the order holds.
+            for unsent in messages:
+                await asyncio.to_thread(record_failed_send, self.engine, CHANNEL, user_id, unsent, "queued",
+                                        attempts=0)
+            return
         for index, message in enumerate(messages):
             try:
                 await self.client.send(user_id, message)
+                if progress is not None and index < len(messages) - 1:
+                    await progress(index + 1)
             except SendError as error:
                 # The rest of this turn would fail the same way (and makes no sense without its start):
                 # keep every unsent message with the error code, never the user's text in the logs.
@@ -617,6 +682,7 @@ class WhatsAppChannel:
 __all__ = [
     "CHANNEL",
     "BadSignature",
+    "DeliveryBusy",
     "DeliveryReport",
     "GraphClient",
     "Inbound",

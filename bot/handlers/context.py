@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.config import BotSettings
+from bot.handoff import HandoffDesk, NullDesk
 from bot.i18n import Translator, translator
 from bot.messages import Candidate, IncomingMessage, Reply
 from bot.state import ConversationState, Recorder
@@ -67,6 +68,8 @@ class Context:
     options: tuple[str, ...] = ()  # clarification options offered on the previous turn
     pending: str | None = None  # a confirmation asked for on the previous turn
     flood: str = "ok"  # ok | notice | silent
+    desk: HandoffDesk = field(default_factory=NullDesk)  # the staff queue (NullDesk: hotlines only)
+    external_id: str | None = None  # the platform's id of this delivery (a redelivery carries the same)
     _match: MatchResult | None = field(default=None, repr=False)
 
     def _(self, message: str) -> str:

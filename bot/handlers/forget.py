@@ -24,7 +24,7 @@ def handle(msg: IncomingMessage, ctx: Context) -> HandlerResult | None:
     if kind != "hapus" and ctx.command != "forget":
         return None
     ctx.state.pending = PENDING
-    text = ctx._("Delete everything this bot remembers about you (language, country, last topic)? "
-                 "This cannot be undone.")
+    text = ctx._("Delete everything this bot remembers about you (language, country, last topic, your "
+                 "messages and any conversation with an officer)? This cannot be undone.")
     buttons = (Button(ctx._("🗑️ Yes, delete"), "hapus:ya"), Button(ctx._("No"), "hapus:tidak"))
     return HandlerResult("info", (Reply(text, buttons),))

@@ -76,6 +76,10 @@ class FakeTelegramAPI:
     _updates: deque[dict[str, Any]] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    # hold(): calls of a method beyond the first `after` hang unanswered and are never recorded, as if they
+    # had not reached Telegram (a crash test kills the bot while they hang).
+    _hold: dict[str, int] = field(default_factory=dict)
+    _held: int = 0
 
     # --- what tests use ---
 
@@ -93,11 +97,28 @@ class FakeTelegramAPI:
             self._calls.clear()
             self._failures.clear()
             self._updates.clear()
+            self._hold.clear()
 
     def fail(self, method: str, status: int = 500, *, retry_after: int | None = None, times: int | None = 1) -> None:
         """Answer the next `times` calls of `method` (every call when None) with an HTTP error."""
         with self._lock:
             self._failures.setdefault(method, deque()).append(_Failure(status, retry_after, times))
+
+    def hold(self, method: str, *, after: int = 0) -> None:
+        """Let `after` more calls of `method` through, then hang every further one unrecorded until released."""
+        with self._lock:
+            self._hold[method] = sum(1 for c in self._calls if c.method == method) + after
+
+    def release(self, method: str) -> None:
+        """Stop holding `method`; the calls that were hanging fail with 502 and stay unrecorded."""
+        with self._lock:
+            self._hold.pop(method, None)
+
+    @property
+    def held(self) -> int:
+        """How many calls hang now."""
+        with self._lock:
+            return self._held
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates (polling)."""
@@ -136,6 +157,23 @@ class FakeTelegramAPI:
             params = dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
         elif content_type.startswith("application/json"):
             params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (await request.json()).items()}
+        with self._lock:
+            limit = self._hold.get(method)
+            holding = limit is not None and sum(1 for c in self._calls if c.method == method) >= limit
+            if holding:
+                self._held += 1
+        if holding:
+            try:
+                while True:
+                    await asyncio.sleep(0.02)
+                    with self._lock:
+                        if method not in self._hold:
+                            break
+            finally:
+                with self._lock:
+                    self._held -= 1
+            return JSONResponse({"ok": False, "error_code": 502, "description": "held, never delivered"},
+                                status_code=502)
         with self._lock:
             self._calls.append(Call(method, request.path_params["token"], params, time.monotonic()))
             failure = self._take_failure(method)

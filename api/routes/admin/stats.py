@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import AnyToken, SessionDep, role
 from api.routes.admin.common import AUTH_ERRORS
 from api.schemas import SLUG_PATTERN, FeedbackOut, FeedbackPage, StatsOut, TurnStatsOut, UnansweredOut
+from bot.delivery import outbox_counts
 from knowledge import editing
 from knowledge.models import utcnow
 from knowledge.store import content_version
@@ -36,12 +37,16 @@ def feedback(
 
 @router.get("/stats", response_model=StatsOut, summary="Usage and quality overview (any)", **role("any"))
 def stats(
+    request: Request,
     session: SessionDep,
     _token: AnyToken,
     days: Annotated[int | None, Query(ge=1, le=3660, description="only the last N days of turns")] = None,
 ) -> StatsOut:
     """Turns by decision, channel and language; top unanswered; least helpful entries; feedback per entry."""
     since = utcnow().date() - dt.timedelta(days=days - 1) if days else None
+    recorder = getattr(getattr(request.app.state, "runtime", None), "recorder", None)
+    if recorder is not None:  # this worker's turn counters are summed in memory between flushes
+        recorder.flush()
     turns = editing.turn_counts(session, since=since)
     summaries = editing.feedback_by_entry(session)
     top, _count = editing.list_unanswered(session, status="open", limit=TOP)
@@ -56,4 +61,5 @@ def stats(
         top_unanswered=[UnansweredOut.model_validate(r, from_attributes=True) for r in top],
         least_helpful=[_feedback(s) for s in editing.least_helpful(summaries, limit=TOP)],
         feedback=[_feedback(s) for s in summaries],
+        outbox=outbox_counts(session.get_bind()),  # type: ignore[arg-type]
     )

@@ -1,0 +1,248 @@
+"""Human handoff in a running worker: deliver transcript lines, take staff actions, enforce the timeouts.
+
+The tickets and their transcripts live in the database (bot/handoff.py). This module moves the lines:
+
+- staff and bot lines go to the user through `runtime.channels[ticket.channel].send_replies`;
+- user and system lines go to the staff group (STAFF_TELEGRAM_CHAT_ID) through the Telegram channel, and
+  the post's message id is remembered so a staff member's reply to it finds the ticket;
+- a staff member's message in the group (a reply, `/klaim`, `/tutup [note]`) reaches `on_staff_message`.
+
+Every worker runs the same loop: it wakes when this worker added a line, else every HANDOFF_POLL_SECONDS.
+A line is sent by the worker that flips its `delivered` flag first (a conditional UPDATE), reminders and
+idle closes are taken the same way, so several workers never send anything twice. What fails to send is
+kept in the outbox by the channel and retried by the outbox task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import TYPE_CHECKING, Any
+
+from bot import handoff as desk
+from bot.delivery import claim_delivery, record_failed_send, release_delivery
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+STAFF_REF = "tg:"  # external_ref of a staff-group post: "tg:<message id>"
+log = logging.getLogger(__name__)
+
+
+def _staff_chat(runtime: Runtime) -> str | None:
+    chat = runtime.settings.staff_telegram_chat_id
+    return chat.strip() if chat and chat.strip() else None
+
+
+class HandoffService:
+    """One worker's part of the handoff: delivery passes, the staff group, the timeouts."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.engine = runtime.engine
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pass = asyncio.Lock()
+
+    # --- waking ---
+
+    def wake(self) -> None:
+        """Ask for a delivery pass soon (callable from any thread, e.g. the core's worker thread)."""
+        loop, event = self._loop, self._wake
+        if loop is None or event is None or loop.is_closed():
+            return
+        with suppress(RuntimeError):  # the loop is shutting down
+            loop.call_soon_threadsafe(event.set)
+
+    # --- delivery ---
+
+    async def flush(self) -> int:
+        """Deliver every pending line this worker can; returns how many it delivered."""
+        async with self._pass:
+            done = 0
+            user_channels = [name for name, adapter in self.runtime.channels.items() if hasattr(adapter, "send_replies")]
+            if user_channels:
+                for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_USER,
+                                                            channels=user_channels):
+                    done += await self._to_user(line, ticket)
+            if _staff_chat(self.runtime) and "telegram" in self.runtime.channels:
+                for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_STAFF):
+                    done += await self._to_staff(line, ticket)
+            return done
+
+    async def _to_user(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
+        adapter = self.runtime.channels.get(ticket.channel)
+        if adapter is None or line.id is None:
+            return 0
+        if not await asyncio.to_thread(desk.claim_line, self.engine, line.id):
+            return 0  # another worker (or pass) has it
+        reply = desk.user_reply(line, ticket)
+        try:
+            # The adapter keeps what it cannot send in the outbox, which retries it.
+            await adapter.send_replies(ticket.user_id, [reply])
+        except Exception as error:
+            log.exception("handoff %s: line %s could not be handed to the %s channel", ticket.id, line.id,
+                          ticket.channel)
+            await asyncio.to_thread(record_failed_send, self.engine, ticket.channel, ticket.user_id,
+                                    reply.to_dict(), error.__class__.__name__, attempts=1)
+        return 1
+
+    async def _to_staff(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
+        channel = self.runtime.channels.get("telegram")
+        chat = _staff_chat(self.runtime)
+        if channel is None or chat is None or line.id is None:
+            return 0
+        if not await asyncio.to_thread(desk.claim_line, self.engine, line.id):
+            return 0
+        transcript: list[desk.HandoffMessageRow] = []
+        if line.kind == "opened":
+            _ticket, lines = await asyncio.to_thread(desk.get_ticket, self.engine, ticket.id)
+            transcript = [item for item in lines if item.kind == "history"]
+        text = desk.staff_post(line, ticket, self.runtime.settings.default_language, transcript=transcript)
+        message_id = await channel.post_text(chat, text)
+        if message_id is not None:
+            await asyncio.to_thread(desk.set_external_ref, self.engine, line.id, f"{STAFF_REF}{message_id}")
+        return 1
+
+    # --- the timeouts ---
+
+    async def tick(self) -> None:
+        """One pass: deliver, remind about waiting tickets, close idle ones, deliver what that produced."""
+        settings = self.runtime.settings
+        await self.flush()
+        reminded = await asyncio.to_thread(desk.remind_waiting, self.engine,
+                                           after=dt.timedelta(minutes=settings.handoff_remind_minutes))
+        closed = await asyncio.to_thread(desk.close_idle, self.engine,
+                                         after=dt.timedelta(minutes=settings.handoff_idle_close_minutes))
+        if reminded or closed:
+            log.info("handoff timeouts: %d reminded, %d closed as idle", len(reminded), len(closed))
+            await self.flush()
+
+    async def run(self) -> None:
+        """The worker's loop (until cancelled)."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        poll = self.runtime.settings.handoff_poll_seconds
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # a database hiccup must not end the task
+                log.exception("handoff pass failed")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=poll)
+            self._wake.clear()
+
+    # --- staff actions (API and group) ---
+
+    async def reply(self, handoff_id: int, *, author: str, text: str, source_ref: str | None = None,
+                    external_ref: str | None = None) -> int:
+        """Record a staff reply and deliver it now when this worker can; returns the line id."""
+        line_id = await asyncio.to_thread(desk.add_staff_message, self.engine, handoff_id, author=author, text=text,
+                                          source_ref=source_ref, external_ref=external_ref)
+        await self.flush()
+        return line_id
+
+    async def claim(self, handoff_id: int, *, staff: str) -> desk.HandoffRow:
+        """Take a ticket."""
+        row = await asyncio.to_thread(desk.claim_ticket, self.engine, handoff_id, staff)
+        self.wake()
+        return row
+
+    async def close(self, handoff_id: int, *, staff: str, note: str | None) -> bool:
+        """Close a ticket: the user is told and asked for feedback; False when it was already closed."""
+        closed = await asyncio.to_thread(desk.close_ticket, self.engine, handoff_id, actor=staff, note=note)
+        await self.flush()
+        return closed
+
+    async def on_staff_message(self, message: Any) -> None:
+        """A message in the staff group (a `bot.channels.telegram.StaffMessage`): reply, /klaim or /tutup.
+
+        Taken once across workers by its update id; raises when it could not be handled (Telegram redelivers).
+        """
+        key = f"staff:{message.update_id}"
+        if not await asyncio.to_thread(claim_delivery, self.engine, "telegram", key):
+            return
+        try:
+            await self._staff_action(message)
+        except Exception:
+            await asyncio.to_thread(release_delivery, self.engine, "telegram", key)
+            raise
+
+    async def _staff_action(self, message: Any) -> None:
+        text = (message.text or "").strip()
+        first, _sep, rest = text.partition(" ")
+        command = first.split("@", 1)[0].lower() if first.startswith("/") else None
+        ticket_id = None
+        if message.reply_to is not None:
+            ticket_id = await asyncio.to_thread(desk.ticket_of_post, self.engine, f"{STAFF_REF}{message.reply_to}")
+        lang = self.runtime.settings.default_language
+        if ticket_id is None:
+            if command in ("/klaim", "/tutup", "/claim", "/close"):
+                await self._notice(desk.staff_notice("no-ticket", lang))
+            return  # staff talking among themselves
+        author = message.author
+        try:
+            if command in ("/klaim", "/claim"):
+                await self.claim(ticket_id, staff=author)
+            elif command in ("/tutup", "/close"):
+                if not await self.close(ticket_id, staff=author, note=rest.strip() or None):
+                    await self._notice(desk.staff_notice("refused", lang, ticket=ticket_id, detail="closed"))
+            elif command is None and text:
+                await self.reply(ticket_id, author=author, text=text,
+                                 source_ref=f"telegram-staff:{message.update_id}",
+                                 external_ref=f"{STAFF_REF}{message.message_id}")
+        except desk.HandoffError as error:
+            await self._notice(desk.staff_notice("refused", lang, ticket=ticket_id, detail=str(error)))
+        self.wake()
+
+    async def _notice(self, text: str) -> None:
+        channel = self.runtime.channels.get("telegram")
+        chat = _staff_chat(self.runtime)
+        if channel is not None and chat is not None:
+            await channel.post_text(chat, text)
+
+
+def service_of(runtime: Runtime) -> HandoffService:
+    """The worker's handoff service (made on first use)."""
+    service = getattr(runtime, "handoffs", None)
+    if service is None:
+        service = HandoffService(runtime)
+        runtime.handoffs = service
+    return service
+
+
+@asynccontextmanager
+async def handoff_lifespan(runtime: Runtime) -> AsyncIterator[HandoffService]:
+    """Run the handoff loop for the life of the worker; connect the staff group when it is configured."""
+    service = service_of(runtime)
+    channel = runtime.channels.get("telegram")
+    chat = _staff_chat(runtime)
+    if channel is not None and chat is not None:
+        try:
+            channel.staff_chat_id = int(chat)
+            channel.staff_handler = service.on_staff_message
+        except ValueError:
+            log.error("STAFF_TELEGRAM_CHAT_ID must be the group's numeric chat id (e.g. -1001234567890)")
+    task = asyncio.create_task(service.run(), name="handoff-loop")
+    try:
+        yield service
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        if channel is not None:
+            channel.staff_handler = None
+
+
+def install(runtime: Runtime) -> None:
+    """Give the conversation the staff queue and start the handoff loop (after the channels it sends on)."""
+    service = service_of(runtime)
+    sql_desk = desk.SqlDesk(runtime.engine, on_change=service.wake)
+    runtime.conversation.desk = sql_desk
+    runtime.startups.append(handoff_lifespan)
+
+
+__all__ = ["HandoffService", "handoff_lifespan", "install", "service_of"]

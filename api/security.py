@@ -1,0 +1,92 @@
+"""HTTP hardening of every response: security headers, and CORS closed unless CORS_ALLOW_ORIGINS opens it.
+
+The API speaks JSON to scripts and the admin tools, never HTML to browsers, so the Content-Security-Policy
+forbids everything; only FastAPI's own documentation pages (/docs, /redoc), which load Swagger UI and
+ReDoc from a CDN, get a policy that lets exactly those load. HSTS is sent only on HTTPS (directly, or as
+reported by the proxy in X-Forwarded-Proto), since browsers ignore it over plain HTTP and a laptop serves
+plain HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_CSP = (
+    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; style-src 'self' 'unsafe-inline' {DOCS_CDN} "
+    "https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; connect-src 'self'; "
+    "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+HSTS = "max-age=31536000; includeSubDomains"
+BASE_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
+
+
+def _is_https(scope: Scope) -> bool:
+    if scope.get("scheme") == "https":
+        return True
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-proto":
+            return value.split(b",")[0].strip().lower() == b"https"
+    return False
+
+
+class SecurityHeaders:
+    """Add the security headers to every HTTP response (keeping any the route set itself)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; decorate the response start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        csp = DOCS_CSP if path.rstrip("/") in DOCS_PATHS or path.startswith("/docs/") else STRICT_CSP
+        extra = [*BASE_HEADERS, (b"content-security-policy", csp.encode())]
+        if _is_https(scope):
+            extra.append((b"strict-transport-security", HSTS.encode()))
+
+        async def decorated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _value in headers}
+                headers.extend((name, value) for name, value in extra if name not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, decorated)
+
+
+def allowed_origins(setting: str) -> list[str]:
+    """The origins of CORS_ALLOW_ORIGINS (comma-separated); empty means no browser origin may call the API."""
+    return [origin.strip().rstrip("/") for origin in setting.split(",") if origin.strip()]
+
+
+def install(app: FastAPI, cors_allow_origins: str = "") -> None:
+    """Add CORS (only when origins are configured) and the security headers (outermost, so errors get them)."""
+    origins = allowed_origins(cors_allow_origins)
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
+    app.add_middleware(SecurityHeaders)

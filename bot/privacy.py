@@ -1,0 +1,233 @@
+"""What personal data the service keeps, how one user's data is erased (/hapus) and how old data is purged.
+
+Data-driven so that every module that adds a table holding a user id registers it here once:
+
+- `USER_TABLES`: (table, channel column, user column) rows erased when a user asks /hapus. A table that
+  belongs to one channel (e.g. WhatsApp's pending choices) names that channel instead of a column.
+- `ERASE_HOOKS`: callables `(engine, channel, user_id) -> None` for data that is not a plain column match
+  (e.g. a ticket's transcript lines reached through the ticket id). `bot.handoff.delete_user_handoffs`
+  is called automatically when that module exists.
+- `PURGE_RULES`: (table, timestamp column, condition) rows deleted by `desmigratif purge --older-than DAYS`
+  (and daily by the server when PURGE_DAYS is set).
+
+Handlers never see the database: the conversation gets a `UserDataEraser` (SQL here; a no-op for the
+in-memory store used by tests and one-shot commands).
+
+User ids are matched both as given and as `bot.state.storage_key` stores them (long or unprintable ids are
+kept as a digest), so erasure finds the rows whichever way a module wrote them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Table, and_, delete, select
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from knowledge.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UserTable:
+    """A table whose rows belong to one user: erased by /hapus."""
+
+    table: str
+    user_column: str = "user_id"
+    channel_column: str | None = "channel"  # None: the table holds one channel's users only ...
+    channel: str | None = None  # ... this one
+
+
+@dataclass(frozen=True)
+class PurgeRule:
+    """Rows older than the retention period: `timestamp column < cutoff` and the optional condition."""
+
+    table: str
+    timestamp_column: str
+    condition: Callable[[Table], ColumnElement[bool]] | None = None
+    note: str = ""
+    min_days: int = 0  # kept at least this long whatever the retention setting says
+
+
+EraseHook = Callable[[Engine, str, str], Any]
+PurgeHook = Callable[[Engine, dt.datetime], int]
+
+USER_TABLES: list[UserTable] = [
+    UserTable("conversations"),
+    UserTable("processed_events"),  # dedupe keys of the user's deliveries
+    UserTable("outbox"),  # replies not yet delivered (or given up on)
+    UserTable("whatsapp_pending_choices", channel_column=None, channel="whatsapp"),
+]
+
+ERASE_HOOKS: list[EraseHook] = []
+
+PURGE_RULES: list[PurgeRule] = [
+    PurgeRule("processed_events", "received_at", note="dedupe keys (platforms redeliver for at most ~7 days)",
+              min_days=8),
+    PurgeRule("outbox", "created_at", lambda t: t.c.status.in_(("sent", "failed")),
+              note="sent or abandoned outbound messages"),
+    PurgeRule("conversations", "last_activity", note="idle conversation state"),
+    PurgeRule("whatsapp_pending_choices", "updated_at", note="stale WhatsApp choices"),
+    # Grouped unanswered questions carry no user id, but their texts are what users typed and may contain a
+    # name or a phone number: a group not asked again within the retention period goes, whatever its status.
+    PurgeRule("unanswered", "last_seen", note="unanswered-question groups not asked again (texts may hold names)"),
+]
+
+PURGE_HOOKS: list[PurgeHook] = []
+
+# Modules providing hooks by name, looked up lazily (they may import this module).
+_OPTIONAL_HOOKS = (("bot.handoff", "delete_user_handoffs", "purge_handoffs"),)
+
+
+def register_user_table(table: str, *, user_column: str = "user_id", channel_column: str | None = "channel",
+                        channel: str | None = None) -> None:
+    """Add a table whose rows /hapus erases (idempotent)."""
+    spec = UserTable(table, user_column, channel_column, channel)
+    if spec not in USER_TABLES:
+        USER_TABLES.append(spec)
+
+
+def register_purge_rule(rule: PurgeRule) -> None:
+    """Add a retention rule (idempotent)."""
+    if rule not in PURGE_RULES:
+        PURGE_RULES.append(rule)
+
+
+def register_erase_hook(hook: EraseHook) -> None:
+    """Add a callable that erases one user's data not reachable by a plain column match."""
+    if hook not in ERASE_HOOKS:
+        ERASE_HOOKS.append(hook)
+
+
+def register_purge_hook(hook: PurgeHook) -> None:
+    """Add a callable `(engine, cutoff) -> rows deleted` run by purge."""
+    if hook not in PURGE_HOOKS:
+        PURGE_HOOKS.append(hook)
+
+
+def _optional(attribute_index: int) -> list[Callable[..., Any]]:
+    found: list[Callable[..., Any]] = []
+    for spec in _OPTIONAL_HOOKS:
+        module_name, name = spec[0], spec[attribute_index]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        hook = getattr(module, name, None)
+        if callable(hook):
+            found.append(hook)
+    return found
+
+
+class UserDataEraser(Protocol):
+    """Deletes everything stored about one (channel, user)."""
+
+    def erase(self, channel: str, user_id: str) -> None:
+        """Delete the user's data; must not fail when there is none."""
+        ...
+
+
+class NullEraser:
+    """Erases nothing beyond the state store (which the conversation deletes itself): for the memory store."""
+
+    def erase(self, channel: str, user_id: str) -> None:
+        """Nothing else is stored."""
+
+
+def _table(name: str) -> Table | None:
+    table = SQLModel.metadata.tables.get(name)
+    return table  # type: ignore[return-value]
+
+
+def _user_keys(user_id: str) -> list[str]:
+    from bot.state import storage_key  # bot.state imports knowledge; keep this module light
+
+    return sorted({user_id[:100], storage_key(user_id)})
+
+
+class SqlUserDataEraser:
+    """Erases a user's rows from every registered table, then runs the registered hooks."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def erase(self, channel: str, user_id: str) -> None:
+        """Delete in one transaction per step; hooks (e.g. handoff transcripts) run first."""
+        erase_user(self.engine, channel, user_id)
+
+
+def erase_user(engine: Engine, channel: str, user_id: str) -> dict[str, int]:
+    """Delete one user's data everywhere; returns rows deleted per table (hooks report under their name)."""
+    counts: dict[str, int] = {}
+    for hook in [*_optional(1), *ERASE_HOOKS]:
+        result = hook(engine, channel, user_id)
+        counts[getattr(hook, "__qualname__", "hook")] = int(result) if isinstance(result, int) else 0
+    keys = _user_keys(user_id)
+    with engine.begin() as connection:
+        for spec in USER_TABLES:
+            table = _table(spec.table)
+            if table is None:
+                continue
+            where = table.c[spec.user_column].in_(keys)
+            if spec.channel_column is not None:
+                where = and_(where, table.c[spec.channel_column] == channel)
+            elif spec.channel is not None and spec.channel != channel:
+                continue
+            counts[spec.table] = connection.execute(delete(table).where(where)).rowcount or 0
+    return counts
+
+
+def purge(engine: Engine, older_than: dt.timedelta, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what is older than the retention period; returns rows deleted per rule (or hook)."""
+    cutoff = (now or utcnow()) - older_than
+    counts: dict[str, int] = {}
+    for hook in [*_optional(2), *PURGE_HOOKS]:
+        counts[getattr(hook, "__qualname__", "hook")] = int(hook(engine, cutoff) or 0)
+    with engine.begin() as connection:
+        for rule in PURGE_RULES:
+            table = _table(rule.table)
+            if table is None or rule.timestamp_column not in table.c:
+                continue
+            rule_cutoff = min(cutoff, (now or utcnow()) - dt.timedelta(days=rule.min_days))
+            where: ColumnElement[bool] = table.c[rule.timestamp_column] < rule_cutoff
+            extra = rule.condition(table) if rule.condition else None
+            if extra is not None:
+                where = and_(where, extra)
+            deleted = connection.execute(delete(table).where(where)).rowcount or 0
+            counts[rule.table] = counts.get(rule.table, 0) + deleted
+    log.info("purge older than %s: %s", cutoff.isoformat(), counts)
+    return counts
+
+
+def user_has_data(engine: Engine, channel: str, user_id: str) -> dict[str, int]:
+    """Rows still held for a user per registered table (for tests and support)."""
+    keys = _user_keys(user_id)
+    found: dict[str, int] = {}
+    with engine.connect() as connection:
+        for spec in USER_TABLES:
+            table = _table(spec.table)
+            if table is None:
+                continue
+            clauses = [table.c[spec.user_column].in_(keys)]
+            if spec.channel_column is not None:
+                clauses.append(table.c[spec.channel_column] == channel)
+            elif spec.channel is not None and spec.channel != channel:
+                continue
+            found[spec.table] = len(connection.execute(select(table).where(and_(*clauses))).all())
+    return found
+
+
+__all__ = [
+    "ERASE_HOOKS", "PURGE_HOOKS", "PURGE_RULES", "USER_TABLES", "NullEraser", "PurgeRule", "SqlUserDataEraser",
+    "UserDataEraser", "UserTable", "erase_user", "purge", "register_erase_hook", "register_purge_hook",
+    "register_purge_rule", "register_user_table", "user_has_data",
+]

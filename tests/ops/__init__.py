@@ -1,0 +1,1 @@
+"""Production concerns: metrics, logs, several workers, migrations."""
