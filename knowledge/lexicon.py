@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -43,9 +44,13 @@ class Lexicon:
     sources: MappingProxyType[str, str]  # map key -> file it came from, for error messages and tests
 
 
+# libyaml's C loader when the platform has it: the lexicon is thousands of rows.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, yaml.YAMLError) as error:
         raise LexiconError(f"{path}: {error}") from error
     if not isinstance(data, dict):
@@ -64,8 +69,12 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(str(text).lower().split())
 
 
+@lru_cache(maxsize=8)
 def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
-    """Read every lexicon file under `directory` (a missing optional file counts as empty)."""
+    """Read every lexicon file under `directory` (a missing optional file counts as empty).
+
+    Cached: a Lexicon is immutable and the data files do not change while a process runs.
+    """
     words: dict[str, str] = {}
     phrases: dict[tuple[str, ...], str] = {}
     sources: dict[str, str] = {}

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from knowledge.schema import LANGUAGES, CountryDoc, EntryDoc
 
 CONTENT_DIR = Path(__file__).parent / "content"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C loader when present
 COUNTRIES_FILE = "countries.yaml"
 FORMATS = ("yaml", "json", "csv")
 CSV_COLUMNS = (
@@ -147,7 +148,7 @@ def parse_text(text: str, file: str, fmt: str) -> KnowledgeBase:
     """Parse one file's text in `fmt` (yaml, json or csv) and validate every document in it."""
     try:
         if fmt == "yaml":
-            raw = yaml.safe_load(text)
+            raw = yaml.load(text, Loader=_YAML_LOADER)
         elif fmt == "json":
             raw = json.loads(text)
         elif fmt == "csv":

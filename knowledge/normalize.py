@@ -70,13 +70,25 @@ def raw_tokens(text: str) -> list[str]:
     return tokens
 
 
-def _apply_phrases(tokens: list[str], phrases: dict[tuple[str, ...], str], longest: int) -> list[str]:
+def _phrase_sizes(phrases: dict[tuple[str, ...], str]) -> dict[str, tuple[int, ...]]:
+    """For each first word, the lengths of the phrases starting with it, longest first."""
+    sizes: dict[str, set[int]] = {}
+    for phrase in phrases:
+        sizes.setdefault(phrase[0], set()).add(len(phrase))
+    return {word: tuple(sorted(s, reverse=True)) for word, s in sizes.items()}
+
+
+def _apply_phrases(
+    tokens: list[str], phrases: dict[tuple[str, ...], str], sizes: dict[str, tuple[int, ...]]
+) -> list[str]:
     if not phrases:
         return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for size in range(min(longest, len(tokens) - i), 1, -1):
+        for size in sizes.get(tokens[i], ()):
+            if size < 2 or i + size > len(tokens):
+                continue
             replacement = phrases.get(tuple(tokens[i : i + size]))
             if replacement is not None:
                 out.extend(replacement.split())
@@ -95,7 +107,7 @@ class Normalizer:
         self.lexicon = lexicon
         self.vocabulary = vocabulary | lexicon.protected
         self._phrases = dict(lexicon.phrases)
-        self._longest_phrase = max((len(p) for p in self._phrases), default=1)
+        self._phrase_sizes = _phrase_sizes(self._phrases)
         # Typos seldom touch the first letter; bucketing by it and by length makes a correction ~0.02 ms.
         self._buckets: dict[tuple[str, int], list[str]] = {}
         for word in sorted(self.vocabulary):
@@ -111,7 +123,7 @@ class Normalizer:
 
     def base_tokens(self, text: str) -> list[str]:
         """Tokens after the lexicon maps only: what builds the vocabulary."""
-        tokens = _apply_phrases(raw_tokens(text), self._phrases, self._longest_phrase)
+        tokens = _apply_phrases(raw_tokens(text), self._phrases, self._phrase_sizes)
         out: list[str] = []
         for token in tokens:
             out.extend(self.lexicon.words.get(token, token).split())
@@ -130,7 +142,7 @@ class Normalizer:
         return " ".join(self.analyse(text).tokens)
 
     def _analyse_uncached(self, text: str) -> Analysis:
-        tokens = _apply_phrases(raw_tokens(text), self._phrases, self._longest_phrase)
+        tokens = _apply_phrases(raw_tokens(text), self._phrases, self._phrase_sizes)
         surface: list[str] = []
         corrected = 0
         unknown: list[str] = []
@@ -141,7 +153,7 @@ class Normalizer:
             if is_unknown:
                 unknown.append(token)
         # A second phrase pass catches phrases that only appear once words are standardised.
-        surface = _apply_phrases(surface, self._phrases, self._longest_phrase)
+        surface = _apply_phrases(surface, self._phrases, self._phrase_sizes)
         index_tokens = tuple(
             self._stem(word) for word in surface
             if word not in self.lexicon.fillers and (len(word) > 1 or word.isdigit())

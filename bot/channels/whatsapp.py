@@ -157,7 +157,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 def _message(raw: dict[str, Any]) -> Inbound | None:
     wamid, user, kind = raw.get("id"), raw.get("from"), raw.get("type")
-    if not isinstance(wamid, str) or not wamid or not isinstance(user, str) or not user:
+    if not isinstance(wamid, str) or not wamid or not isinstance(user, str) or not user or not isinstance(kind, str):
         return None
     if kind == "text":
         body = raw.get("text", {}).get("body") if isinstance(raw.get("text"), dict) else None

@@ -46,7 +46,10 @@ async def _integrity(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _busy(request: Request, error: Exception) -> JSONResponse:
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    # The class names only: the error's text carries the statement's parameters (a user's words, a token hash).
+    cause = getattr(error, "orig", None)
+    log.warning("database unavailable on %s %s: %s (%s)", request.method, request.url.path, type(error).__name__,
+                type(cause).__name__ if cause is not None else "-")
     return JSONResponse({"detail": "the database is busy or unreachable; try again in a moment"}, status_code=503,
                         headers={"Retry-After": "2"})
 
