@@ -184,7 +184,9 @@ def parse_update(data: Any, bot: Bot) -> Update:
         update = Update.de_json(data, bot)
         # Touch what `to_incoming` reads, so a wrongly shaped field fails here, not later.
         to_incoming(update)
-    except (TypeError, ValueError, KeyError, AttributeError) as error:
+    # OSError and OverflowError: a timestamp far outside the platform's range ("date": 1e18) fails in
+    # datetime.fromtimestamp inside PTB; RecursionError: absurdly deep nesting.
+    except (TypeError, ValueError, KeyError, AttributeError, OSError, OverflowError, RecursionError) as error:
         raise MalformedUpdate(f"not a Telegram update: {error.__class__.__name__}") from error
     return update
 

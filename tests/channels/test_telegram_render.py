@@ -157,3 +157,12 @@ def test_backoff_doubles_and_stays_bounded() -> None:
 
     assert 0.5 <= delays[0] <= 0.625 and 1.0 <= delays[1] <= 1.25
     assert all(d <= 2.0 * 1.25 for d in delays)
+
+
+def test_a_timestamp_outside_the_platforms_range_is_malformed_not_a_crash() -> None:
+    """Found by the webhook fuzz test: PTB's fromtimestamp raises OSError for a huge 'date'."""
+    bot = Bot("123:abc")
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 10**18, "chat": {"id": 1, "type": "private"},
+                                          "text": "halo"}}
+    with pytest.raises(MalformedUpdate):
+        parse_update(update, bot)
