@@ -9,9 +9,12 @@ from knowledge.lexicon import IntentCues, Lexicon
 MAX_HANDOFF_WORD_MESSAGE = 6
 
 
-def _has_phrase(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
-    size = len(phrase)
-    return any(tuple(tokens[i : i + size]) == tuple(phrase) for i in range(len(tokens) - size + 1))
+def _has_any_phrase(tokens: Sequence[str], cues: IntentCues) -> bool:
+    for i, token in enumerate(tokens):
+        for phrase in cues.phrases_from(token):
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                return True
+    return False
 
 
 def _word_hits(tokens: Sequence[str], cues: IntentCues) -> list[str]:
@@ -32,7 +35,7 @@ def is_emergency(surface: Sequence[str], lexicon: Lexicon) -> bool:
     cues = lexicon.intents.get("emergency")
     if cues is None:
         return False
-    return bool(_word_hits(surface, cues)) or any(_has_phrase(surface, p) for p in cues.phrases)
+    return bool(_word_hits(surface, cues)) or _has_any_phrase(surface, cues)
 
 
 def is_handoff_request(surface: Sequence[str], lexicon: Lexicon) -> bool:
@@ -40,7 +43,7 @@ def is_handoff_request(surface: Sequence[str], lexicon: Lexicon) -> bool:
     cues = lexicon.intents.get("handoff")
     if cues is None:
         return False
-    if any(_has_phrase(surface, p) for p in cues.phrases):
+    if _has_any_phrase(surface, cues):
         return True
     content = [t for t in surface if t not in lexicon.fillers]
     return len(content) <= MAX_HANDOFF_WORD_MESSAGE and bool(_word_hits(content, cues))

@@ -31,6 +31,21 @@ class IntentCues:
     phrases: tuple[tuple[str, ...], ...] = ()
     not_after: MappingProxyType[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
 
+    # Phrases by their first word: every message is checked against every intent, so look up, don't scan.
+    by_first: MappingProxyType[str, tuple[tuple[str, ...], ...]] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        built: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.phrases:
+            built.setdefault(phrase[0], []).append(phrase)
+        object.__setattr__(self, "by_first", MappingProxyType({w: tuple(p) for w, p in built.items()}))
+
+    def phrases_from(self, word: str) -> tuple[tuple[str, ...], ...]:
+        """The phrases that start with `word`."""
+        return self.by_first.get(word, ())
+
 
 @dataclass(frozen=True)
 class Lexicon:
