@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api import background, handoffs, metrics, security
 from api.logs import RequestIdMiddleware, register_secrets
-from api.metrics import HttpMetricsMiddleware
+from api.metrics import HttpMetricsMiddleware, _route_templates
 from api.routes import admin, health
 from api.routes import telegram as telegram_routes
 from api.routes import whatsapp as whatsapp_routes
@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for start in runtime.startups:
                 await stack.enter_async_context(start(runtime))
             log.info("ready: knowledge version %d", runtime.snapshots.get().version)
+            # Resolve route templates once, before concurrent first requests can race to build them.
+            _route_templates(app)
             yield
         runtime.engine.dispose()
 
