@@ -134,7 +134,7 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (webhooks, admin API, health) with uvicorn."""
-    import uvicorn
+    from api.server import run as serve_app  # uvicorn is imported only by the commands that serve
 
     if settings.telegram_bot_token is not None:
         # Telegram allows one poller per token; a second worker would get Conflict errors.
@@ -161,14 +161,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         metrics_dir = tempfile.mkdtemp(prefix="desmigratif-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        uvicorn.run("api.app:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_config=logging_config(fmt, level), log_level=level, access_log=False,
-                    proxy_headers=True)
+        started = serve_app("api.app:app_factory", factory=True, host=args.host, port=args.port,
+                            workers=args.workers, log_config=logging_config(fmt, level), log_level=level,
+                            access_log=False, proxy_headers=True)
     finally:
         if metrics_dir is not None:
             os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
             shutil.rmtree(metrics_dir, ignore_errors=True)
-    return 0
+    return 0 if started else 3
 
 
 def _log_setup(settings: Settings, args: argparse.Namespace) -> tuple[str, str]:

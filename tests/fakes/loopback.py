@@ -16,7 +16,9 @@ import uvicorn
 def serve_in_thread(app: Any, *, lifespan: Literal["auto", "on", "off"] = "on",
                     start_timeout: float = 30.0) -> Iterator[str]:
     """Run `app` (lifespan included) on a free loopback port; yields its base URL, stops it on exit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not the default 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say they are
+    # TCP, and with Nagle on every response (headers, then body) waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
