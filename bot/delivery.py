@@ -170,6 +170,39 @@ def finish_delivery(engine: Engine, delivery: Delivery) -> None:
                            .values(state="done", result=None))
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """An update this worker now owns: the stored replies (`result`) to send from index `start` on, and
+    whether older messages to the same user wait in the outbox (`queued`: the new ones must go behind)."""
+
+    delivery: Delivery
+    result: Any
+    start: int
+    queued: bool
+
+
+def claim_and_compute(engine: Engine, channel: str, external_id: str, user_id: str, compute: Callable[[], Any],
+                      *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Delivery | Claimed:
+    """Steps 1–3 above in one call (one worker-thread hop instead of four): claim the update, run `compute`
+    (the core and rendering) unless a dead worker already stored the replies, store them, and look at the
+    user's outbox. A duplicate or busy update comes back as its `Delivery`; if `compute` raises, the claim is
+    released (the platform's redelivery is processed normally) and the error propagates."""
+    delivery = begin_delivery(engine, channel, external_id, user_id, lease_seconds=lease_seconds)
+    if not delivery.mine:
+        return delivery
+    start = 0
+    if delivery.result is None:
+        try:
+            result = compute()
+            store_result(engine, delivery, result)
+        except Exception:
+            release_delivery(engine, channel, external_id)
+            raise
+    else:  # a worker died while sending these: the rest of its stored replies go out, the core does not rerun
+        result, start = delivery.result, delivery.sent
+    return Claimed(delivery, result, start, has_undelivered(engine, channel, user_id))
+
+
 def claim_delivery(engine: Engine, channel: str, external_id: str, user_id: str | None = None) -> bool:
     """Record a delivery as taken and done at once; False when any worker took the same (channel, id) before.
 
@@ -301,7 +334,7 @@ def outbox_counts(engine: Engine) -> dict[str, int]:
 
 
 __all__ = [
-    "DEFAULT_LEASE_SECONDS", "Delivery", "begin_delivery", "claim_delivery", "claim_outbox", "due_outbox",
-    "failed_sends", "finish_delivery", "has_undelivered", "mark_progress", "on_failed_send", "outbox_counts",
+    "DEFAULT_LEASE_SECONDS", "Claimed", "Delivery", "begin_delivery", "claim_and_compute", "claim_delivery",
+    "claim_outbox", "due_outbox", "failed_sends", "finish_delivery", "has_undelivered", "mark_progress", "on_failed_send", "outbox_counts",
     "record_failed_send", "release_delivery", "remove_failed_send_hook", "settle_outbox", "store_result",
 ]

@@ -34,13 +34,13 @@ from sqlmodel import Session, delete
 from bot import i18n
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
-    begin_delivery,
+    Claimed,
+    Delivery,
+    claim_and_compute,
     finish_delivery,
     has_undelivered,
     mark_progress,
     record_failed_send,
-    release_delivery,
-    store_result,
 )
 from bot.i18n import N_
 from bot.messages import Button, IncomingMessage, Reply, Turn
@@ -576,44 +576,46 @@ class WhatsAppChannel:
         `bot.delivery`). Raises DeliveryBusy while another worker holds the message, so the route answers
         503 and Meta redelivers; if that worker died, the redelivery after the lease takes over.
         """
-        delivery = await asyncio.to_thread(begin_delivery, self.engine, CHANNEL, inbound.wamid, inbound.user_id,
-                                           lease_seconds=self.lease_seconds)
-        if delivery.status == "duplicate":
-            return False
-        if delivery.status == "busy":
-            raise DeliveryBusy(inbound.wamid)
-        start = 0
+        def compute() -> dict[str, Any]:
+            messages, choices = self._answer(inbound)
+            return {"messages": messages, "choices": list(choices) if choices else None}
+
+        # Claim, core, stored messages and the outbox check in one worker-thread hop (see bot.delivery).
+        claimed = await asyncio.to_thread(claim_and_compute, self.engine, CHANNEL, inbound.wamid, inbound.user_id,
+                                          compute, lease_seconds=self.lease_seconds)
+        if not isinstance(claimed, Claimed):
+            if claimed.status == "busy":
+                raise DeliveryBusy(inbound.wamid)
+            return False  # a duplicate
+        delivery, start = claimed.delivery, claimed.start
+        stored = claimed.result if isinstance(claimed.result, dict) else {}
+        messages = list(stored.get("messages") or [])
+        choices = tuple(stored["choices"]) if stored.get("choices") else None
         if delivery.result is None:
-            try:
-                messages, choices = await asyncio.to_thread(self._answer, inbound)
-                await asyncio.to_thread(store_result, self.engine, delivery,
-                                        {"messages": messages, "choices": list(choices) if choices else None})
-            except Exception:
-                # Nothing was sent yet: let Meta's redelivery try again rather than lose the message.
-                await asyncio.to_thread(release_delivery, self.engine, CHANNEL, inbound.wamid)
-                raise
             await self._mark_read(inbound.wamid)
         else:  # a worker died while sending these: send what it had not marked as sent
-            stored = delivery.result if isinstance(delivery.result, dict) else {}
-            messages = list(stored.get("messages") or [])
-            choices = tuple(stored["choices"]) if stored.get("choices") else None
-            start = delivery.sent
             log.warning("whatsapp message taken over after a crash (%d of %d sent)", start, len(messages))
 
         async def progress(count: int) -> None:
             await asyncio.to_thread(mark_progress, self.engine, delivery, start + count)
 
-        await self._send_all(inbound.user_id, messages[start:], progress=progress)
+        await self._send_all(inbound.user_id, messages[start:], progress=progress, queued=claimed.queued)
         try:
-            await asyncio.to_thread(save_choices, self.engine, inbound.user_id, choices)
+            await asyncio.to_thread(self._settle, delivery, inbound.user_id, choices)
         except Exception:
-            # The answer is out; a lost mapping only means a typed number is read as text.
-            log.exception("could not store the numbered choices of a whatsapp reply")
-        try:
-            await asyncio.to_thread(finish_delivery, self.engine, delivery)
-        except Exception:
+            # The answer is out; an update left unfinished is refused as busy within the lease and resumed
+            # (with nothing left to send) after it.
             log.exception("a whatsapp message could not be marked done")
         return True
+
+    def _settle(self, delivery: Delivery, user_id: str, choices: tuple[str, ...] | None) -> None:
+        """After sending (blocking, in a worker thread): keep the numbered choices, mark the message done."""
+        try:
+            save_choices(self.engine, user_id, choices)
+        except Exception:
+            # A lost mapping only means a typed number is read as text.
+            log.exception("could not store the numbered choices of a whatsapp reply")
+        finish_delivery(self.engine, delivery)
 
     async def send_replies(self, user_id: str, replies: Sequence[Reply]) -> None:
         """Send replies outside a webhook turn (e.g. an officer's message) in the user's language; what
@@ -654,8 +656,12 @@ class WhatsAppChannel:
             log.info("whatsapp mark-as-read failed with %s", error.code)
 
     async def _send_all(self, user_id: str, messages: Sequence[dict[str, Any]],
-                        progress: Callable[[int], Awaitable[None]] | None = None) -> None:
-        if messages and await asyncio.to_thread(has_undelivered, self.engine, CHANNEL, user_id):
+                        progress: Callable[[int], Awaitable[None]] | None = None,
+                        queued: bool | None = None) -> None:
+        """Send in order; `queued` (None: look it up) says older messages to this user wait in the outbox."""
+        if queued is None and messages:
+            queued = await asyncio.to_thread(has_undelivered, self.engine, CHANNEL, user_id)
+        if messages and queued:
             # Older messages to this user wait in the outbox: queue behind them so the order holds.
             for unsent in messages:
                 await asyncio.to_thread(record_failed_send, self.engine, CHANNEL, user_id, unsent, "queued",
