@@ -160,12 +160,14 @@ def test_start_gives_the_greeting_and_the_inline_menu(service: httpx.Client, fak
 def test_a_question_is_answered(service: httpx.Client, fake: FakeTelegramAPI) -> None:
     assert post(service, message_update(new_id(), QUESTION, user_id=new_id())).status_code == 200
 
-    answer, feedback = fake.calls_to("sendMessage")
+    # The answer and the feedback question arrive as one message: the question under the answer, its two
+    # buttons first (sharing a row: both labels are short), then the related entries.
+    [answer] = fake.calls_to("sendMessage")
     assert "NT$" in answer.params["text"]
-    assert "entry:hak-taiwan" in payloads(answer.json("reply_markup"))
-    assert [
-        [b["callback_data"] for b in row] for row in feedback.json("reply_markup")["inline_keyboard"]
-    ] == [["fb:gaji-taiwan:1", "fb:gaji-taiwan:0"]], "two short buttons share a row"
+    assert answer.params["text"].endswith("Apakah jawaban ini membantu?")
+    rows = [[b["callback_data"] for b in row] for row in answer.json("reply_markup")["inline_keyboard"]]
+    assert rows[0] == ["fb:gaji-taiwan:1", "fb:gaji-taiwan:0"]
+    assert ["entry:hak-taiwan"] in rows and rows[-1] == ["menu"]
 
 
 def test_a_button_press_is_answered_and_acknowledged(service: httpx.Client, fake: FakeTelegramAPI) -> None:

@@ -10,13 +10,14 @@ from bot.channels.telegram import (
     MalformedUpdate,
     RetryPolicy,
     fitting_buttons,
+    fold_replies,
     keyboard,
     parse_update,
     split_text,
     to_incoming,
     utf16_units,
 )
-from bot.messages import Button, IncomingMessage
+from bot.messages import Button, IncomingMessage, Reply
 from tests.fakes.telegram_api import callback_update, message_update
 
 BOT = Bot("123456:TEST-token_abc", base_url="http://127.0.0.1:9/bot")  # never initialised: no network
@@ -166,3 +167,38 @@ def test_a_timestamp_outside_the_platforms_range_is_malformed_not_a_crash() -> N
                                           "text": "halo"}}
     with pytest.raises(MalformedUpdate):
         parse_update(update, bot)
+
+
+# --- Replies → messages ----------------------------------------------------------------------------
+
+THUMBS = (Button("👍 Ya", "fb:x:1"), Button("👎 Tidak", "fb:x:0"))
+
+
+def test_a_short_question_after_an_answer_is_shown_under_it_with_its_buttons_first() -> None:
+    answer = Reply("Gaji minimum Taiwan …", (Button("Hak PMI di Taiwan", "entry:hak-taiwan"), Button("🏠 Menu", "menu")))
+    question = Reply("Apakah jawaban ini membantu?", THUMBS)
+
+    [(message, count)] = fold_replies([answer, question])
+
+    assert count == 2
+    assert message.text == "Gaji minimum Taiwan …\n\nApakah jawaban ini membantu?"
+    assert [b.payload for b in message.buttons] == ["fb:x:1", "fb:x:0", "entry:hak-taiwan", "menu"]
+
+
+def test_replies_that_do_not_fit_together_stay_separate_messages() -> None:
+    long_answer = Reply("a" * (MAX_MESSAGE_UNITS - 10))
+    question = Reply("Apakah jawaban ini membantu?", THUMBS)
+    assert [count for _, count in fold_replies([long_answer, question])] == [1, 1], "over Telegram's limit together"
+
+    long_second = Reply("b" * 200)
+    assert [count for _, count in fold_replies([Reply("short"), long_second])] == [1, 1], "only a short reply folds"
+
+    buttons_only = Reply("", THUMBS)
+    assert [count for _, count in fold_replies([Reply("text"), buttons_only])] == [1, 1], "an empty text never folds"
+
+
+def test_three_replies_fold_in_order_and_counts_add_up() -> None:
+    replies = [Reply("Jawaban"), Reply("Pertanyaan satu?"), Reply("a" * 300), Reply("Dua?")]
+    folded = fold_replies(replies)
+    assert [(m.text, n) for m, n in folded] == [("Jawaban\n\nPertanyaan satu?", 2), ("a" * 300 + "\n\nDua?", 2)]
+    assert sum(n for _, n in folded) == len(replies)
