@@ -48,6 +48,10 @@ def seed(engine: Engine) -> ImportReport | None:
     with Session(engine) as session:
         if engine.dialect.name == "postgresql":
             session.exec(text("SELECT pg_advisory_xact_lock(:id)").bindparams(id=_MIGRATION_LOCK_ID + 1))  # type: ignore[call-overload]
+        elif engine.dialect.name == "sqlite":
+            # Write lock first: a read ("is it empty?") that later writes fails at once with "database is
+            # locked" when another process wrote in between (SQLite does not wait there); this waits instead.
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         report = seed_if_empty(session)
         session.commit()
     if report:

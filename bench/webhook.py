@@ -1,17 +1,25 @@
 """Webhook throughput: realistic Telegram updates from many users against the real service over loopback.
 
-usage: python bench/webhook.py [--updates 2000] [--users 300] [--concurrency 16] [--database-url URL]
-                               [--max-seconds 300] [--log-level info]
+usage: python bench/webhook.py [--updates 2000] [--users 300] [--concurrency 16] [--rate 300]
+                               [--connections 40] [--database-url URL] [--max-seconds 300] [--log-level info]
 
 Starts `desmigratif serve` (one uvicorn worker, SQLite in a temporary folder unless --database-url is
 given) with Telegram in webhook mode, its Bot API pointed at the fake of tests/fakes/telegram_api.py on
-127.0.0.1 (so every reply is really sent over HTTP), and loads `POST /webhooks/telegram` with questions,
-follow-ups, greetings, commands and button presses from many users, at most --concurrency in flight and
-one at a time per user (as Telegram delivers a chat's updates in order). Beside it, in the same run with
-the same client and the same updates, a bare FastAPI app with one trivial POST route under the same
-uvicorn settings: the floor of what the HTTP stack and this client cost.
-Prints updates/s and p50/p99 latency for both. Target (design §9): >= 300 updates/s with p99 <= 100 ms.
-Bounded in count and time: stops by itself after the updates or --max-seconds, whichever comes first.
+127.0.0.1 (so every reply is really sent over HTTP; the fake runs in a process of its own, so that it does
+not share a GIL with the load generator), and loads `POST /webhooks/telegram` with questions,
+follow-ups, greetings, commands and button presses from many users, one at a time per user (as Telegram
+delivers a chat's updates in order). Two measurements each:
+
+- capacity: a closed loop with --concurrency updates in flight, as fast as the server answers. Prints
+  updates/s and the server's CPU per update. (Latency here is mostly queueing: in flight / throughput.)
+- latency at a rate: an open loop offering --rate updates/s on at most --connections connections (40 is
+  Telegram's default for a webhook), each latency counted from the moment the update was due, so a server
+  that falls behind shows it (no coordinated omission). Prints p50/p99 and the rate achieved.
+
+Beside the service, in the same run with the same client and updates, a bare FastAPI app with one trivial
+POST route under the same uvicorn: the floor of what the HTTP stack and this client cost.
+Target (design §9): >= 300 updates/s with p99 <= 100 ms.
+Bounded in count and time: each loop stops after its updates or --max-seconds, whichever comes first.
 """
 
 from __future__ import annotations
@@ -22,13 +30,13 @@ import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +75,7 @@ async def webhook(request: Request) -> dict[str, bool]:
 '''
 
 
-def traffic(n_updates: int, n_users: int, seed: int = 7) -> list[dict[str, Any]]:
+def traffic(n_updates: int, n_users: int, seed: int = 7, first_id: int = 1_000_000) -> list[dict[str, Any]]:
     """Updates from many users: each user's messages in order, users interleaved at random."""
     rng = random.Random(seed)
     per_user: dict[int, list[tuple[str, str]]] = {u: [] for u in range(n_users)}
@@ -88,7 +96,7 @@ def traffic(n_updates: int, n_users: int, seed: int = 7) -> list[dict[str, Any]]
         count += len(items)
     queues = {u: list(reversed(items)) for u, items in per_user.items() if items}
     updates: list[dict[str, Any]] = []
-    update_id = 1_000_000
+    update_id = first_id
     while queues and len(updates) < n_updates:
         user = rng.choice(list(queues))
         kind, value = queues[user].pop()
@@ -113,6 +121,50 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class FakeBotAPIProcess:
+    """The fake Bot API in a child process (this file run with --serve-fake), driven over its stdin/stdout."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, __file__, "--serve-fake"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert self.process.stdout is not None
+        self.base_url = self.process.stdout.readline().strip()
+        if not self.base_url:
+            raise RuntimeError("the fake Bot API did not start")
+
+    def ask(self, command: str) -> str:
+        """Send one command line ("reset", "count METHOD") and return the answer line."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().strip()
+
+    def close(self) -> None:
+        """Stop the child (closing its stdin ends it)."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def serve_fake() -> int:
+    """Child side: serve the fake, print its base URL, answer commands until stdin closes."""
+    with FakeTelegramAPI().serve() as fake:
+        print(fake.base_url, flush=True)
+        for line in sys.stdin:
+            command, _, argument = line.strip().partition(" ")
+            if command == "reset":
+                fake.reset()
+                print("ok", flush=True)
+            elif command == "count":
+                print(len(fake.calls_to(argument)), flush=True)
+            else:
+                print(f"unknown command {command!r}", flush=True)
+    return 0
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -155,9 +207,38 @@ def server(command: list[str], env: dict[str, str], port: int, log: Path, ready_
             process.wait(5)
 
 
-async def load(base: str, updates: list[dict[str, Any]], concurrency: int, deadline: float
-               ) -> tuple[list[float], float, dict[int, int]]:
-    """Send the updates, at most `concurrency` in flight and one per user; (latencies, seconds, statuses)."""
+@dataclass
+class Run:
+    """What one loop measured."""
+
+    latencies: list[float]
+    seconds: float
+    statuses: dict[int, int]
+    cpu: float | None = None  # the server's CPU seconds over the loop
+
+    @property
+    def rate(self) -> float:
+        """Updates answered per second."""
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        """A latency percentile in milliseconds."""
+        ms = sorted(x * 1000 for x in self.latencies)
+        return ms[min(len(ms) - 1, int(len(ms) * fraction))]
+
+    @property
+    def codes(self) -> str:
+        """The HTTP statuses seen, with counts."""
+        return ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))
+
+
+async def _post(client: httpx.AsyncClient, update: dict[str, Any], statuses: dict[int, int]) -> None:
+    response = await client.post("/webhooks/telegram", json=update, headers=HEADERS)
+    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+
+async def load(base: str, updates: list[dict[str, Any]], concurrency: int, deadline: float) -> Run:
+    """Closed loop: send the updates, at most `concurrency` in flight and one per user."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     locks: dict[int, asyncio.Lock] = {}
@@ -170,65 +251,113 @@ async def load(base: str, updates: list[dict[str, Any]], concurrency: int, deadl
             while position < len(updates) and time.monotonic() < deadline:
                 update = updates[position]
                 position += 1
-                lock = locks.setdefault(_chat_of(update), asyncio.Lock())
-                async with lock:
+                async with locks.setdefault(_chat_of(update), asyncio.Lock()):
                     start = time.perf_counter()
-                    response = await client.post("/webhooks/telegram", json=update, headers=HEADERS)
+                    await _post(client, update, statuses)
                     latencies.append(time.perf_counter() - start)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return latencies, elapsed, statuses
+        return Run(latencies, time.perf_counter() - started, statuses)
 
 
-def report(label: str, latencies: list[float], elapsed: float, statuses: dict[int, int], cpu: float | None) -> str:
-    """One line of results; `cpu` is the server's CPU seconds over the run (a load-independent cost)."""
-    ms = sorted(x * 1000 for x in latencies)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    codes = ", ".join(f"{code}: {n}" for code, n in sorted(statuses.items()))
-    per = f"; server CPU {cpu * 1000 / len(ms):.2f} ms/update" if cpu is not None else ""
-    return (f"{label:<34} {len(ms) / elapsed:8.1f} updates/s   p50 {statistics.median(ms):7.2f} ms   "
-            f"p99 {p99:7.2f} ms   max {ms[-1]:7.2f} ms   ({len(ms)} in {elapsed:.2f} s; HTTP {codes}{per})")
+async def load_at_rate(base: str, updates: list[dict[str, Any]], rate: float, connections: int,
+                       deadline: float) -> Run:
+    """Open loop: update i is due at i/rate seconds; its latency runs from then to its answer.
+
+    A user's update still waits for that user's previous one, and every update for a free connection:
+    both waits count, as they would for Telegram.
+    """
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    locks: dict[int, asyncio.Lock] = {}
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+
+        async def send(index: int, update: dict[str, Any]) -> None:
+            due = started + index / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            if time.monotonic() > deadline:
+                return
+            async with locks.setdefault(_chat_of(update), asyncio.Lock()):
+                await _post(client, update, statuses)
+            latencies.append(time.perf_counter() - due)
+
+        await asyncio.gather(*(send(i, u) for i, u in enumerate(updates)))
+        return Run(latencies, time.perf_counter() - started, statuses)
 
 
-def measure(base: str, pid: int, updates: list[dict[str, Any]], concurrency: int, max_seconds: float
-            ) -> tuple[list[float], float, dict[int, int], float | None]:
-    """Load the server with `updates`; (latencies, seconds, statuses, server CPU seconds)."""
+def measured(pid: int, loop: Callable[[], Any]) -> Run:
+    """Run an async loop to completion, adding the server's CPU seconds over it."""
     before = cpu_seconds(pid)
-    latencies, elapsed, statuses = asyncio.run(load(base, updates, concurrency, time.monotonic() + max_seconds))
+    run = asyncio.run(loop())
     after = cpu_seconds(pid)
-    return latencies, elapsed, statuses, (after - before if before is not None and after is not None else None)
+    if before is not None and after is not None:
+        run.cpu = after - before
+    return run
+
+
+def capacity_line(label: str, run: Run) -> str:
+    """The closed loop's line."""
+    cpu = f"   server CPU {run.cpu * 1000 / len(run.latencies):5.2f} ms/update" if run.cpu is not None else ""
+    return (f"{label:<34} capacity {run.rate:7.1f} updates/s{cpu}   (p50 {run.percentile(0.5):6.1f} ms, "
+            f"p99 {run.percentile(0.99):6.1f} ms: queueing; {len(run.latencies)} in {run.seconds:.2f} s; "
+            f"HTTP {run.codes})")
+
+
+def rate_line(label: str, run: Run, rate: float) -> str:
+    """The open loop's line."""
+    return (f"{label:<34} at {rate:g}/s offered: p50 {run.percentile(0.5):7.2f} ms   p99 {run.percentile(0.99):7.2f} ms"
+            f"   max {run.percentile(1.0):7.2f} ms   (achieved {run.rate:.1f} updates/s; HTTP {run.codes})")
 
 
 def main() -> int:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--updates", type=int, default=2000, help="updates per loop")
     parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=16, help="updates in flight in the capacity loop")
+    parser.add_argument("--rate", type=float, default=300, help="updates/s offered in the latency loop")
+    parser.add_argument("--connections", type=int, default=40, help="connections in the latency loop")
     parser.add_argument("--warmup", type=int, default=100, help="updates sent first and not counted")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary folder")
-    parser.add_argument("--max-seconds", type=float, default=300, help="stop loading after this long")
+    parser.add_argument("--max-seconds", type=float, default=300, help="stop each loop after this long")
     parser.add_argument("--log-level", default="info", help="the service's LOG_LEVEL (production default: info)")
     args = parser.parse_args()
 
-    updates = traffic(args.updates + args.warmup, args.users)
-    warm, measured = updates[: args.warmup], updates[args.warmup:]
-    with tempfile.TemporaryDirectory() as tmp, FakeTelegramAPI().serve() as fake:
+    fake = FakeBotAPIProcess()
+    try:
+        return run(args, fake)
+    finally:
+        fake.close()
+
+
+def run(args: argparse.Namespace, fake: FakeBotAPIProcess) -> int:
+    """Measure the bare endpoint, then the service, and print both."""
+    warm = traffic(args.warmup, args.users, seed=6, first_id=1_000_000)
+    closed = traffic(args.updates, args.users, seed=7, first_id=2_000_000)
+    opened = traffic(args.updates, args.users, seed=8, first_id=3_000_000)
+    lines: list[str] = []
+
+    def both(label: str, base: str, pid: int) -> tuple[Run, Run]:
+        asyncio.run(load(base, warm, args.concurrency, time.monotonic() + args.max_seconds))
+        capacity = measured(pid, lambda: load(base, closed, args.concurrency, time.monotonic() + args.max_seconds))
+        latency = measured(pid, lambda: load_at_rate(base, opened, args.rate, args.connections,
+                                                     time.monotonic() + args.max_seconds))
+        lines.extend([capacity_line(label, capacity), rate_line(label, latency, args.rate)])
+        return capacity, latency
+
+    with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
         (folder / "bare_app.py").write_text(BARE_APP)
-        results = []
 
         bare_port = _free_port()
         bare = [sys.executable, "-m", "uvicorn", "bare_app:app", "--host", "127.0.0.1", "--port", str(bare_port),
                 "--log-level", "warning", "--no-access-log", "--app-dir", str(folder)]
         with server(bare, dict(os.environ), bare_port, folder / "bare.log", "/docs") as (base, pid):
-            asyncio.run(load(base, warm, args.concurrency, time.monotonic() + args.max_seconds))
-            results.append(("bare FastAPI endpoint", *measure(base, pid, measured, args.concurrency,
-                                                                args.max_seconds)))
+            both("bare FastAPI endpoint", base, pid)
 
         port = _free_port()
         env = {**os.environ, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
@@ -237,21 +366,21 @@ def main() -> int:
         serve = [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", "serve",
                  "--port", str(port), "--workers", "1"]
         with server(serve, env, port, folder / "serve.log", "/readyz") as (base, pid):
-            asyncio.run(load(base, warm, args.concurrency, time.monotonic() + args.max_seconds))
-            fake.reset()
-            results.append(("POST /webhooks/telegram (service)", *measure(base, pid, measured, args.concurrency,
-                                                                            args.max_seconds)))
-            sends = len(fake.calls_to("sendMessage"))
+            fake.ask("reset")
+            capacity, latency = both("POST /webhooks/telegram (service)", base, pid)
+            sends = int(fake.ask("count sendMessage"))
 
     backend = url.split(":")[0].split("+")[0]
-    print(f"{len(measured)} updates from {args.users} users, {args.concurrency} in flight, one uvicorn worker, "
-          f"state on {backend}, service log level {args.log_level}; replies to a fake Bot API on 127.0.0.1")
-    for label, latencies, elapsed, statuses, cpu in results:
-        print(report(label, latencies, elapsed, statuses, cpu))
-    print(f"replies sent to the fake Bot API: {sends} sendMessage calls")
+    print(f"{args.updates} updates per loop from {args.users} users; one uvicorn worker, state on {backend}, "
+          f"service log level {args.log_level}; replies to a fake Bot API on 127.0.0.1 (its own process)")
+    print(f"capacity loop: {args.concurrency} in flight; latency loop: {args.rate:g} updates/s offered "
+          f"on up to {args.connections} connections")
+    print("\n".join(lines))
+    answered = len(capacity.latencies) + len(latency.latencies) + args.warmup
+    print(f"replies sent to the fake Bot API: {sends} sendMessage calls for {answered} updates")
     print("target (design §9): >= 300 updates/s with p99 <= 100 ms over loopback")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve_fake() if sys.argv[1:] == ["--serve-fake"] else main())

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -114,14 +114,13 @@ def begin_delivery(engine: Engine, channel: str, external_id: str, user_id: str 
     """Claim an update (step 1 above): insert it as processing, or take over a dead worker's claim."""
     key = _key(external_id)
     now = now or utcnow()
-    with Session(engine) as session:
-        session.add(ProcessedEventRow(channel=channel, external_id=key, user_id=user_id, state="processing",
-                                      received_at=now))
-        try:
-            session.commit()
-            return Delivery("new", channel, key)
-        except IntegrityError:
-            session.rollback()
+    try:  # a Core statement, not an ORM session: this runs for every update
+        with engine.begin() as connection:
+            connection.execute(_EVENTS.insert().values(channel=channel, external_id=key, user_id=user_id,
+                                                       state="processing", received_at=now, attempt=0, sent=0))
+        return Delivery("new", channel, key)
+    except IntegrityError:
+        pass
     with engine.begin() as connection:
         row = connection.execute(
             _EVENTS.select().where(_EVENTS.c.channel == channel, _EVENTS.c.external_id == key)
@@ -147,9 +146,13 @@ def begin_delivery(engine: Engine, channel: str, external_id: str, user_id: str 
 def store_result(engine: Engine, delivery: Delivery, result: Any) -> None:
     """Keep the rendered replies in the claim (step 3) so a takeover sends them instead of re-running the core."""
     with engine.begin() as connection:
-        connection.execute(update(_EVENTS).where(_EVENTS.c.channel == delivery.channel,
-                                                 _EVENTS.c.external_id == delivery.external_id)
-                           .values(result=result, sent=0))
+        _store(connection, delivery, result)
+
+
+def _store(connection: Connection, delivery: Delivery, result: Any) -> None:
+    connection.execute(update(_EVENTS).where(_EVENTS.c.channel == delivery.channel,
+                                             _EVENTS.c.external_id == delivery.external_id)
+                       .values(result=result, sent=0))
 
 
 def mark_progress(engine: Engine, delivery: Delivery, sent: int, *, done: bool = False) -> None:
@@ -183,24 +186,24 @@ class Claimed:
 
 def claim_and_compute(engine: Engine, channel: str, external_id: str, user_id: str, compute: Callable[[], Any],
                       *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Delivery | Claimed:
-    """Steps 1–3 above in one call (one worker-thread hop instead of four): claim the update, run `compute`
+    """Steps 1–3 above in one call (one blocking call instead of four): claim the update, run `compute`
     (the core and rendering) unless a dead worker already stored the replies, store them, and look at the
     user's outbox. A duplicate or busy update comes back as its `Delivery`; if `compute` raises, the claim is
     released (the platform's redelivery is processed normally) and the error propagates."""
     delivery = begin_delivery(engine, channel, external_id, user_id, lease_seconds=lease_seconds)
     if not delivery.mine:
         return delivery
-    start = 0
-    if delivery.result is None:
-        try:
-            result = compute()
-            store_result(engine, delivery, result)
-        except Exception:
-            release_delivery(engine, channel, external_id)
-            raise
-    else:  # a worker died while sending these: the rest of its stored replies go out, the core does not rerun
-        result, start = delivery.result, delivery.sent
-    return Claimed(delivery, result, start, has_undelivered(engine, channel, user_id))
+    if delivery.result is not None:  # a worker died while sending these: the rest go out, the core does not rerun
+        return Claimed(delivery, delivery.result, delivery.sent, has_undelivered(engine, channel, user_id))
+    try:
+        result = compute()
+        with engine.begin() as connection:  # store the replies and look at the outbox in one transaction
+            _store(connection, delivery, result)
+            queued = _undelivered(connection, channel, user_id)
+    except Exception:
+        release_delivery(engine, channel, external_id)
+        raise
+    return Claimed(delivery, result, 0, queued)
 
 
 def claim_delivery(engine: Engine, channel: str, external_id: str, user_id: str | None = None) -> bool:
@@ -247,10 +250,14 @@ def record_failed_send(engine: Engine, channel: str, user_id: str, payload: dict
 def has_undelivered(engine: Engine, channel: str, user_id: str) -> bool:
     """True when the user has messages waiting in the outbox (a new reply must queue behind them)."""
     with engine.connect() as connection:
-        found = connection.execute(
-            select(_OUTBOX.c.id).where(_OUTBOX.c.channel == channel, _OUTBOX.c.user_id == user_id,
-                                       _OUTBOX.c.status.in_(UNDELIVERED)).limit(1)
-        ).first()
+        return _undelivered(connection, channel, user_id)
+
+
+def _undelivered(connection: Connection, channel: str, user_id: str) -> bool:
+    found = connection.execute(
+        select(_OUTBOX.c.id).where(_OUTBOX.c.channel == channel, _OUTBOX.c.user_id == user_id,
+                                   _OUTBOX.c.status.in_(UNDELIVERED)).limit(1)
+    ).first()
     return found is not None
 
 

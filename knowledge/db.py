@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -9,6 +11,23 @@ from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL; on a fresh file that another process is writing, wait for it.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is locked" at once
+    there instead of waiting out the busy timeout (two `db upgrade` at once on a new file hit it).
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def normalize_url(url: str) -> str:
@@ -29,7 +48,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _use_wal(cursor)
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")

@@ -1,7 +1,7 @@
 """The Telegram channel on python-telegram-bot: updates in, replies out, within Telegram's limits.
 
 This is the only module that imports `telegram`. It holds a PTB `Application` (never subclasses it),
-turns an `Update` into an `IncomingMessage`, runs the channel-neutral core in a worker thread and
+turns an `Update` into an `IncomingMessage`, runs the channel-neutral core (via `bot.blocking`) and
 renders each `Reply` as `sendMessage` calls with inline keyboards. The HTTP route and the CLI in `api/`
 use it through `TelegramChannel`, `create_channel`, `set_webhook` and `delete_webhook`.
 
@@ -38,6 +38,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.blocking import run_blocking
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
     Claimed,
@@ -111,7 +112,7 @@ class Chat(Protocol):
     """What the adapter needs from the conversation core."""
 
     def handle(self, msg: IncomingMessage) -> Turn:
-        """Answer one message (sync; the adapter calls it in a worker thread)."""
+        """Answer one message (sync: the adapter runs it through `bot.blocking.run_blocking`)."""
         ...
 
 
@@ -375,11 +376,11 @@ class TelegramChannel:
         def compute() -> list[dict[str, Any]]:
             return [reply.to_dict() for reply in self.conversation.handle(msg).replies]
 
-        # Claim, core, stored replies and the outbox check in one worker-thread hop: each hop costs a thread
-        # handoff and GIL traffic, about 0.2 ms of CPU per update (bench/webhook.py).
+        # Claim, core, stored replies and the outbox check in one blocking call: one hop to a worker thread
+        # on PostgreSQL instead of four (each costs ~0.2 ms of CPU under load, bench/webhook.py); none on SQLite.
         try:
-            claimed = await asyncio.to_thread(claim_and_compute, self.engine, CHANNEL, msg.external_id, msg.user_id,
-                                              compute, lease_seconds=self.lease_seconds)
+            claimed = await run_blocking(self.engine, claim_and_compute, self.engine, CHANNEL,
+                                         msg.external_id, msg.user_id, compute, lease_seconds=self.lease_seconds)
         except Exception:
             # e.g. the database is down, or the core failed: nothing reached the user (the claim, if any, was
             # released), so let Telegram redeliver.
@@ -398,7 +399,7 @@ class TelegramChannel:
         replies = [reply_from_dict(p) for p in claimed.result[start:]]
 
         async def progress(count: int) -> None:
-            await asyncio.to_thread(mark_progress, self.engine, delivery, start + count)
+            await run_blocking(self.engine, mark_progress, self.engine, delivery, start + count)
 
         tally = _Tally()
         try:
@@ -406,14 +407,14 @@ class TelegramChannel:
         except Exception:
             log.exception("telegram update %s failed while sending replies", msg.external_id)
             if not (tally.sent or tally.undelivered or start):
-                await asyncio.to_thread(release_delivery, self.engine, CHANNEL, msg.external_id)
+                await run_blocking(self.engine, release_delivery, self.engine, CHANNEL, msg.external_id)
                 return Outcome("failed")
             # Something reached the user or the outbox: a redelivery must not repeat it.
         finally:
             if ack is not None:
                 await ack
         try:
-            await asyncio.to_thread(finish_delivery, self.engine, delivery)
+            await run_blocking(self.engine, finish_delivery, self.engine, delivery)
         except Exception:  # the replies are out; a redelivery within the lease is refused, after it resumes
             log.exception("telegram update %s could not be marked done", msg.external_id)
         return Outcome("handled", sent=tally.sent, undelivered=tally.undelivered)
@@ -435,7 +436,8 @@ class TelegramChannel:
                     chat_id=chat_id, text=part, link_preview_options=_NO_PREVIEW))
             except SendFailed as error:
                 rest = "\n\n".join(parts[index:])
-                await asyncio.to_thread(record_failed_send, self.engine, CHANNEL, str(chat_id), Reply(rest).to_dict(),
+                await run_blocking(self.engine, record_failed_send, self.engine, CHANNEL, str(chat_id),
+                                   Reply(rest).to_dict(),
                                         error.code, attempts=error.attempts)
                 log.error("telegram post to chat not delivered (%s); kept in the outbox", error)
                 return None
@@ -456,7 +458,7 @@ class TelegramChannel:
         """Send in order; `queued` (None: look it up) says older messages to this user wait in the outbox."""
         failure: SendFailed | None = None
         if queued is None and replies:
-            queued = await asyncio.to_thread(has_undelivered, self.engine, CHANNEL, chat_id)
+            queued = await run_blocking(self.engine, has_undelivered, self.engine, CHANNEL, chat_id)
         if replies and queued:
             # Older messages to this user wait in the outbox: queue behind them so the order holds.
             failure = SendFailed("queued", 0)
@@ -478,8 +480,8 @@ class TelegramChannel:
                 payload = reply.to_dict()
                 if position == 0 and sent_parts:  # the first parts of a long reply did arrive; do not repeat them
                     payload["sent_parts"] = sent_parts  # (only an unfolded reply has parts: a folded one fits one)
-                row = await asyncio.to_thread(record_failed_send, self.engine, CHANNEL, chat_id, payload,
-                                              failure.code, attempts=attempts if position == 0 else 0)
+                row = await run_blocking(self.engine, record_failed_send, self.engine, CHANNEL, chat_id,
+                                         payload, failure.code, attempts=attempts if position == 0 else 0)
                 tally.undelivered += 1
                 log.error("telegram reply not delivered (%s); kept as outbox row %d", failure, row)
 

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, delete
 
 from bot import i18n
+from bot.blocking import run_blocking
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
     Claimed,
@@ -549,7 +550,7 @@ class DeliveryReport:
 
 
 class WhatsAppChannel:
-    """Handles webhook deliveries: dedupe, the core in a worker thread, replies and read receipts."""
+    """Handles webhook deliveries: dedupe, the core (via `bot.blocking`), replies and read receipts."""
 
     def __init__(self, client: GraphClient, conversation: Chat, engine: Engine, *, default_language: str) -> None:
         self.client = client
@@ -580,9 +581,9 @@ class WhatsAppChannel:
             messages, choices = self._answer(inbound)
             return {"messages": messages, "choices": list(choices) if choices else None}
 
-        # Claim, core, stored messages and the outbox check in one worker-thread hop (see bot.delivery).
-        claimed = await asyncio.to_thread(claim_and_compute, self.engine, CHANNEL, inbound.wamid, inbound.user_id,
-                                          compute, lease_seconds=self.lease_seconds)
+        # Claim, core, stored messages and the outbox check in one blocking call (see bot.delivery).
+        claimed = await run_blocking(self.engine, claim_and_compute, self.engine, CHANNEL, inbound.wamid,
+                                     inbound.user_id, compute, lease_seconds=self.lease_seconds)
         if not isinstance(claimed, Claimed):
             if claimed.status == "busy":
                 raise DeliveryBusy(inbound.wamid)
@@ -597,11 +598,11 @@ class WhatsAppChannel:
             log.warning("whatsapp message taken over after a crash (%d of %d sent)", start, len(messages))
 
         async def progress(count: int) -> None:
-            await asyncio.to_thread(mark_progress, self.engine, delivery, start + count)
+            await run_blocking(self.engine, mark_progress, self.engine, delivery, start + count)
 
         await self._send_all(inbound.user_id, messages[start:], progress=progress, queued=claimed.queued)
         try:
-            await asyncio.to_thread(self._settle, delivery, inbound.user_id, choices)
+            await run_blocking(self.engine, self._settle, delivery, inbound.user_id, choices)
         except Exception:
             # The answer is out; an update left unfinished is refused as busy within the lease and resumed
             # (with nothing left to send) after it.
@@ -609,7 +610,7 @@ class WhatsAppChannel:
         return True
 
     def _settle(self, delivery: Delivery, user_id: str, choices: tuple[str, ...] | None) -> None:
-        """After sending (blocking, in a worker thread): keep the numbered choices, mark the message done."""
+        """After sending (blocking): keep the numbered choices, mark the message done."""
         try:
             save_choices(self.engine, user_id, choices)
         except Exception:
@@ -620,12 +621,12 @@ class WhatsAppChannel:
     async def send_replies(self, user_id: str, replies: Sequence[Reply]) -> None:
         """Send replies outside a webhook turn (e.g. an officer's message) in the user's language; what
         cannot be sent is kept in the outbox."""
-        lang = await asyncio.to_thread(self._language, user_id)
+        lang = await run_blocking(self.engine, self._language, user_id)
         rendered = render_turn(replies, Strings.for_language(lang))
         await self._send_all(user_id, list(rendered.messages))
         if rendered.choices:
             try:
-                await asyncio.to_thread(save_choices, self.engine, user_id, rendered.choices)
+                await run_blocking(self.engine, save_choices, self.engine, user_id, rendered.choices)
             except Exception:
                 log.exception("could not store the numbered choices of a whatsapp message")
 
@@ -638,7 +639,7 @@ class WhatsAppChannel:
         return i18n.resolve_language(stored, None, self.default_language)
 
     def _answer(self, inbound: Inbound) -> tuple[list[dict[str, Any]], tuple[str, ...] | None]:
-        """Run the core (blocking: called in a worker thread) and render its turn."""
+        """Run the core (blocking) and render its turn."""
         if inbound.kind == "unsupported":
             lang = self._language(inbound.user_id)
             text = i18n.translator(lang).gettext(TEXT_ONLY)
@@ -660,12 +661,12 @@ class WhatsAppChannel:
                         queued: bool | None = None) -> None:
         """Send in order; `queued` (None: look it up) says older messages to this user wait in the outbox."""
         if queued is None and messages:
-            queued = await asyncio.to_thread(has_undelivered, self.engine, CHANNEL, user_id)
+            queued = await run_blocking(self.engine, has_undelivered, self.engine, CHANNEL, user_id)
         if messages and queued:
             # Older messages to this user wait in the outbox: queue behind them so the order holds.
             for unsent in messages:
-                await asyncio.to_thread(record_failed_send, self.engine, CHANNEL, user_id, unsent, "queued",
-                                        attempts=0)
+                await run_blocking(self.engine, record_failed_send, self.engine, CHANNEL, user_id, unsent,
+                                   "queued", attempts=0)
             return
         for index, message in enumerate(messages):
             try:
@@ -678,8 +679,8 @@ class WhatsAppChannel:
                 log.warning("whatsapp reply not delivered: %s after %d attempt(s); %d message(s) recorded",
                             error.code, error.attempts, len(messages) - index)
                 for position, unsent in enumerate(messages[index:]):
-                    await asyncio.to_thread(
-                        record_failed_send, self.engine, CHANNEL, user_id, unsent, error.code,
+                    await run_blocking(
+                        self.engine, record_failed_send, self.engine, CHANNEL, user_id, unsent, error.code,
                         attempts=error.attempts if position == 0 else 0,
                     )
                 return

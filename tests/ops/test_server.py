@@ -1,14 +1,23 @@
-"""The listening socket of `desmigratif serve --workers N` turns Nagle off for every accepted connection."""
+"""How `desmigratif serve` runs uvicorn: Nagle off on every accepted connection, the heap frozen once ready."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import socket
+import weakref
+from collections.abc import Iterator
+from typing import Any
 
-from api.server import NoDelayConfig
+import pytest
+from sqlalchemy.engine import Engine
+
+from api.runtime import SnapshotHolder, settle_heap
+from api.server import ServeConfig
 
 
 def test_bound_socket_has_nagle_off_and_connections_inherit_it() -> None:
-    config = NoDelayConfig("api.app:app_factory", factory=True, host="127.0.0.1", port=0, workers=2)
+    config = ServeConfig("api.app:app_factory", factory=True, host="127.0.0.1", port=0, workers=2)
     listener = config.bind_socket()
     try:
         assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
@@ -22,10 +31,52 @@ def test_bound_socket_has_nagle_off_and_connections_inherit_it() -> None:
 
 
 def test_plain_uvicorn_socket_lacks_it() -> None:
-    """Why NoDelayConfig exists: a socket bound the way uvicorn binds it for several workers keeps Nagle on."""
+    """Why ServeConfig exists: a socket bound the way uvicorn binds it for several workers keeps Nagle on."""
     plain = socket.socket(family=socket.AF_INET)
     try:
         assert not plain.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         assert plain.proto == 0  # asyncio sets TCP_NODELAY itself only when proto is IPPROTO_TCP
     finally:
         plain.close()
+
+
+async def tiny_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app with a lifespan and nothing else, for ServeConfig's start-up."""
+    while scope["type"] == "lifespan":
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    """Leave the test process's collector as it was: nothing frozen."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_a_started_worker_has_its_heap_frozen(thawed: None) -> None:
+    config = ServeConfig("tests.ops.test_server:tiny_app", lifespan="on")
+    config.load()
+    lifespan = config.lifespan_class(config)
+    assert gc.get_freeze_count() == 0
+
+    asyncio.run(lifespan.startup())
+
+    assert not lifespan.should_exit
+    assert gc.get_freeze_count() > 1000, "what was alive at start-up is out of the collector's sight"
+
+
+def test_a_new_snapshot_in_a_frozen_worker_frees_the_old_one(engine: Engine, thawed: None) -> None:
+    holder = SnapshotHolder(engine, poll_seconds=3600)
+    old = weakref.ref(holder.get())
+    settle_heap()  # as a serving worker is once it has started
+
+    assert holder.refresh(force=True)
+
+    assert old() is None, "the replaced snapshot was collected, not kept frozen"
+    assert holder.get() is not None and gc.get_freeze_count() > 1000, "the new one is frozen in turn"
