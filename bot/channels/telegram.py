@@ -39,6 +39,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.blocking import run_blocking
+from bot.channels.text import utf16_prefix, utf16_units
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
     Claimed,
@@ -223,27 +224,12 @@ def staff_message(update: Update, staff_chat_id: int | None) -> StaffMessage | N
 # --- Reply → sendMessage ---------------------------------------------------------------------------
 
 
-def utf16_units(text: str) -> int:
-    """The length Telegram measures: UTF-16 code units (an emoji outside the BMP counts twice)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _prefix_within(text: str, limit: int) -> int:
-    """The number of characters of `text` whose UTF-16 length is at most `limit`."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
 def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> list[str]:
     """Split `text` into parts within Telegram's limit, at a paragraph, else a line, else a space."""
     parts: list[str] = []
     rest = text.strip()
     while utf16_units(rest) > limit:
-        window = rest[: _prefix_within(rest, limit)]
+        window = rest[: utf16_prefix(rest, limit)]
         for separator in ("\n\n", "\n", " "):
             cut = window.rfind(separator)
             if cut > 0:

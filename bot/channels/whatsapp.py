@@ -33,6 +33,7 @@ from sqlmodel import Session, delete
 
 from bot import i18n
 from bot.blocking import run_blocking
+from bot.channels.text import utf16_prefix, utf16_units
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
     Claimed,
@@ -199,34 +200,20 @@ def parse_update(payload: Any) -> list[Inbound]:
 # --- rendering ----------------------------------------------------------------------------------------
 
 
-def units(text: str) -> int:
-    """The length of `text` in UTF-16 code units (what an emoji costs on the strictest count)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _prefix(text: str, limit: int) -> str:
-    total = 0
-    for index, char in enumerate(text):
-        total += 2 if ord(char) > 0xFFFF else 1
-        if total > limit:
-            return text[:index]
-    return text
-
-
 def clip(text: str, limit: int) -> str:
     """`text` on one line, cut to `limit` with an ellipsis when it is longer."""
     text = " ".join(text.split())
-    if units(text) <= limit:
+    if utf16_units(text) <= limit:
         return text
-    return _prefix(text, limit - 1).rstrip().rstrip("\u200d") + "…"
+    return text[: utf16_prefix(text, limit - 1)].rstrip().rstrip("\u200d") + "…"
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Cut `text` into pieces of at most `limit`, at a paragraph, line, sentence or word boundary if any."""
     text = text.strip()
     pieces: list[str] = []
-    while units(text) > limit:
-        window = _prefix(text, limit)
+    while utf16_units(text) > limit:
+        window = text[: utf16_prefix(text, limit)]
         cut = 0
         for separator in ("\n\n", "\n", ". ", " "):
             at = window.rfind(separator)
@@ -302,11 +289,11 @@ def _unique(titles: Sequence[str]) -> bool:
 def _style(buttons: Sequence[Button]) -> str:
     titles = [clip(b.label, MAX_BUTTON_TITLE) for b in buttons]
     if len(buttons) <= MAX_REPLY_BUTTONS and _unique(titles) and all(
-        units(b.payload) <= MAX_BUTTON_ID for b in buttons
+        utf16_units(b.payload) <= MAX_BUTTON_ID for b in buttons
     ):
         return "button"
     rows = [clip(b.label, MAX_ROW_TITLE) for b in buttons]
-    if len(buttons) <= MAX_LIST_ROWS and _unique(rows) and all(units(b.payload) <= MAX_ROW_ID for b in buttons):
+    if len(buttons) <= MAX_LIST_ROWS and _unique(rows) and all(utf16_units(b.payload) <= MAX_ROW_ID for b in buttons):
         return "list"
     return "numbered"
 
@@ -373,7 +360,7 @@ def render_turn(replies: Sequence[Reply], strings: Strings | None = None) -> Ren
         head, body = texts, ""
         for start in range(len(texts)):
             candidate = "\n\n".join(texts[start:])
-            if units(candidate) <= MAX_INTERACTIVE_BODY:
+            if utf16_units(candidate) <= MAX_INTERACTIVE_BODY:
                 head, body = texts[:start], candidate
                 break
         if head:

@@ -15,8 +15,8 @@ from bot.channels.telegram import (
     parse_update,
     split_text,
     to_incoming,
-    utf16_units,
 )
+from bot.channels.text import utf16_units
 from bot.messages import Button, IncomingMessage, Reply
 from tests.fakes.telegram_api import callback_update, message_update
 

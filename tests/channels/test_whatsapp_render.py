@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.channels.text import utf16_units
 from bot.channels.whatsapp import (
     BadSignature,
     GraphClient,
@@ -22,7 +23,6 @@ from bot.channels.whatsapp import (
     render_turn,
     signature_of,
     split_text,
-    units,
     verify_signature,
     verify_token_matches,
 )
@@ -112,7 +112,7 @@ def test_up_to_three_buttons_become_reply_buttons_with_clipped_unique_titles() -
     action = message["interactive"]["action"]
     assert message["interactive"]["type"] == "button"
     titles = [b["reply"]["title"] for b in action["buttons"]]
-    assert all(units(t) <= 20 for t in titles)
+    assert all(utf16_units(t) <= 20 for t in titles)
     assert titles[0].endswith("…")
     assert [b["reply"]["id"] for b in action["buttons"]] == ["entry:e1", "entry:e2", "entry:e3"]
 
@@ -146,7 +146,7 @@ def test_four_to_ten_buttons_become_one_list() -> None:
     rows = action["sections"][0]["rows"]
     assert len(rows) == 7
     assert rows[0]["description"] == "1 🌏 Negara tujuan dan pilihan lain"
-    assert all(units(r["title"]) <= 24 for r in rows)
+    assert all(utf16_units(r["title"]) <= 24 for r in rows)
     assert rendered.choices == ()
 
 
@@ -202,21 +202,21 @@ def test_long_text_is_split_at_paragraph_boundaries_within_4096() -> None:
     text = "\n\n".join(paragraphs)
     pieces = split_text(text)
     assert len(pieces) > 1
-    assert all(units(p) <= 4096 for p in pieces)
+    assert all(utf16_units(p) <= 4096 for p in pieces)
     assert all(p.startswith("Paragraf") for p in pieces)  # every piece starts at a paragraph
     assert " ".join(" ".join(pieces).split()) == " ".join(text.split())
 
 
 def test_text_without_any_boundary_is_still_cut_within_the_limit() -> None:
     pieces = split_text("😊" * 3000)
-    assert all(units(p) <= 4096 for p in pieces)
+    assert all(utf16_units(p) <= 4096 for p in pieces)
     assert "".join(pieces) == "😊" * 3000
 
 
 def test_clip_counts_emoji_conservatively_and_adds_an_ellipsis() -> None:
     assert clip("🌏 Negara tujuan", 20) == "🌏 Negara tujuan"
     clipped = clip("😊" * 30, 20)
-    assert units(clipped) <= 20 and clipped.endswith("…")
+    assert utf16_units(clipped) <= 20 and clipped.endswith("…")
     assert clip("  a   b  ", 20) == "a b"
 
 
