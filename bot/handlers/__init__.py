@@ -22,8 +22,9 @@ from bot.handlers.context import Handler
 
 ROUTES: tuple[tuple[str, Handler], ...] = (
     ("emergency", emergency.handle),  # always first: a person in danger gets the numbers, even mid-flood or handoff
-    ("flood", flood.handle),
+    # Before the flood limit: a user talking to a person fast must not have messages dropped (see handoff).
     ("handoff", handoff.handle),
+    ("flood", flood.handle),
     ("commands", commands.handle),
     ("menu", menu.handle),
     ("country", country.handle),

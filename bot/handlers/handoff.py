@@ -75,8 +75,10 @@ def handle(msg: IncomingMessage, ctx: Context) -> HandlerResult | None:
     if info is None:  # the staff closed it: the bot answers this message again
         ctx.state.handoff_id = None
         return None
-    if info.status == "active":
-        return HandlerResult("handoff", ())  # an officer is chatting with the user: the bot stays quiet
+    if info.status == "active" or ctx.flood != "ok":
+        # An officer is chatting with the user, or the user is typing faster than the flood limit: the
+        # message is in the transcript for the officers; the bot stays quiet rather than repeat its notice.
+        return HandlerResult("handoff", ())
     head = ctx._("Your message has been passed on to our officers.") if ctx.text else ctx._(
         "You are waiting for an officer.")
     if not ctx.desk.enabled:  # no staff queue on this server: say only what is true
