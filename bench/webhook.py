@@ -1,7 +1,8 @@
 """Webhook throughput: realistic Telegram updates from many users against the real service over loopback.
 
 usage: python bench/webhook.py [--updates 2000] [--users 1000] [--concurrency 16] [--rate 300]
-                               [--connections 40] [--database-url URL] [--max-seconds 300] [--log-level info]
+                               [--connections 40] [--database-url URL] [--workers 1] [--max-seconds 300]
+                               [--log-level info]
 
 Starts `desmigratif serve` (one uvicorn worker, SQLite in a temporary folder unless --database-url is
 given) with Telegram in webhook mode, its Bot API pointed at the fake of tests/fakes/telegram_api.py on
@@ -169,12 +170,18 @@ def serve_fake() -> int:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc), or None where that cannot be read."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
+    """User + system CPU time so far of a server and its workers (its process group, Linux /proc), or None
+    where that cannot be read. (Each server is started in a session of its own, so its group id is its pid.)"""
+    total, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[2]) == pid:  # the process group
+                total += int(fields[11]) + int(fields[12])
+                found = True
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK") if found else None
 
 
 @contextmanager
@@ -324,6 +331,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=40, help="connections in the latency loop")
     parser.add_argument("--warmup", type=int, default=100, help="updates sent first and not counted")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary folder")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the service (design §9: one)")
     parser.add_argument("--max-seconds", type=float, default=300, help="stop each loop after this long")
     parser.add_argument("--log-level", default="info", help="the service's LOG_LEVEL (production default: info)")
     args = parser.parse_args()
@@ -376,14 +384,15 @@ def run(args: argparse.Namespace, fake: FakeBotAPIProcess) -> int:
                "TELEGRAM_API_BASE_URL": fake.base_url, "TELEGRAM_MODE": "webhook", "LOG_LEVEL": args.log_level}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         serve = [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", "serve",
-                 "--port", str(port), "--workers", "1"]
+                 "--port", str(port), "--workers", str(args.workers)]
         with server(serve, env, port, folder / "serve.log", "/readyz") as (base, pid):
             fake.ask("reset")
             capacity, latencies = both("POST /webhooks/telegram (service)", base, pid)
             sends = int(fake.ask("count sendMessage"))
 
     backend = url.split(":")[0].split("+")[0]
-    print(f"{args.updates} updates per loop from {args.users} users; one uvicorn worker, state on {backend}, "
+    workers = "one uvicorn worker" if args.workers == 1 else f"{args.workers} uvicorn workers"
+    print(f"{args.updates} updates per loop from {args.users} users; {workers}, state on {backend}, "
           f"service log level {args.log_level}; replies to a fake Bot API on 127.0.0.1 (its own process)")
     print(f"capacity loop: {args.concurrency} in flight; latency loop: {args.rate:g} updates/s offered "
           f"on up to {args.connections} connections")
