@@ -1,6 +1,7 @@
-"""Background tasks of every worker: the outbox retrier and the daily retention purge.
+"""Background tasks of every worker: the content poll, the outbox retrier and the daily retention purge.
 
-Both are safe with several workers on one database: an outbox row is claimed with a conditional UPDATE
+The content poll checks the shared content version every CONTENT_POLL_SECONDS and rebuilds the knowledge
+index in a thread, off the requests' path. The others are safe with several workers on one database: an outbox row is claimed with a conditional UPDATE
 before it is sent (one worker wins), and the purge is a set of idempotent DELETEs.
 """
 
@@ -74,6 +75,16 @@ async def _outbox_loop(runtime: Runtime) -> None:
         await asyncio.sleep(runtime.settings.outbox_poll_seconds)
 
 
+async def _content_loop(runtime: Runtime) -> None:
+    holder = runtime.snapshots
+    while True:
+        await asyncio.sleep(holder.poll_seconds)
+        try:
+            await asyncio.to_thread(holder.refresh)
+        except Exception:  # a database hiccup: keep answering from the snapshot we have, try again later
+            log.exception("content poll failed")
+
+
 async def _purge_loop(runtime: Runtime, days: int) -> None:
     while True:
         try:
@@ -85,13 +96,17 @@ async def _purge_loop(runtime: Runtime, days: int) -> None:
 
 @asynccontextmanager
 async def background_tasks(runtime: Runtime) -> AsyncIterator[None]:
-    """Run the outbox retrier (and the daily purge when PURGE_DAYS is set) for the life of the worker."""
-    tasks = [asyncio.create_task(_outbox_loop(runtime), name="outbox")]
+    """Run the content poll, the outbox retrier (and the daily purge when PURGE_DAYS is set) for the life of
+    the worker."""
+    tasks = [asyncio.create_task(_content_loop(runtime), name="content"),
+             asyncio.create_task(_outbox_loop(runtime), name="outbox")]
+    runtime.snapshots.polled_in_background = True
     if runtime.settings.purge_days:
         tasks.append(asyncio.create_task(_purge_loop(runtime, runtime.settings.purge_days), name="purge"))
     try:
         yield
     finally:
+        runtime.snapshots.polled_in_background = False
         for task in tasks:
             task.cancel()
         for task in tasks:

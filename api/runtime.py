@@ -63,6 +63,10 @@ class SnapshotHolder:
     engine: Engine
     poll_seconds: float = 2.0
     lexicon: Lexicon = field(default_factory=load_lexicon)
+    # Set while a serving worker's background task polls (api/background.py): then `get` never rebuilds on
+    # the caller's path, which on SQLite is the event loop itself (a rebuild takes ~50 ms for 88 entries,
+    # ~1 s for 2,000).
+    polled_in_background: bool = False
     _snapshot: Snapshot | None = None
     _checked_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,7 +75,7 @@ class SnapshotHolder:
         """Return the current snapshot, refreshing it first if the content changed."""
         now = time.monotonic()
         snapshot = self._snapshot
-        if snapshot is None or now - self._checked_at >= self.poll_seconds:
+        if snapshot is None or (not self.polled_in_background and now - self._checked_at >= self.poll_seconds):
             self.refresh()
             snapshot = self._snapshot
         assert snapshot is not None

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from api.runtime import SnapshotHolder, settle_heap
 from api.server import ServeConfig
+from knowledge.store import bump_content_version
 
 
 def test_bound_socket_has_nagle_off_and_connections_inherit_it() -> None:
@@ -80,3 +82,22 @@ def test_a_new_snapshot_in_a_frozen_worker_frees_the_old_one(engine: Engine, tha
 
     assert old() is None, "the replaced snapshot was collected, not kept frozen"
     assert holder.get() is not None and gc.get_freeze_count() > 1000, "the new one is frozen in turn"
+
+
+def test_a_worker_polling_in_the_background_never_rebuilds_on_a_requests_path(engine: Engine) -> None:
+    holder = SnapshotHolder(engine, poll_seconds=0.0)  # every get() would be due for a check
+    first = holder.get()
+    with Session(engine) as session:  # another worker publishes
+        bump_content_version(session)
+        session.commit()
+
+    holder.polled_in_background = True
+    assert holder.get() is first, "the background task rebuilds, not the caller (on SQLite: the event loop)"
+    assert holder.refresh()  # what the task does, in a thread
+    assert holder.get().version == first.version + 1
+
+    holder.polled_in_background = False  # e.g. the CLI: no background task, so get() checks by itself
+    with Session(engine) as session:
+        bump_content_version(session)
+        session.commit()
+    assert holder.get().version == first.version + 2
