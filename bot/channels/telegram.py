@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from telegram import (
     Bot,
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -51,6 +52,7 @@ from bot.delivery import (
     release_delivery,
 )
 from bot.messages import Button, IncomingMessage, Reply, Turn, reply_from_dict
+from bot.serial import PerUserLocks
 
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ("message", "callback_query")
@@ -318,6 +320,7 @@ class TelegramChannel:
         self.engine = engine
         self.retry = retry or RetryPolicy()
         self.lease_seconds = DEFAULT_LEASE_SECONDS  # how long a claim protects an update being processed
+        self._user_locks = PerUserLocks()
         # The staff group (human handoff): its messages go to `staff_handler`, never to the core.
         self.staff_chat_id: int | None = None
         self.staff_handler: Callable[[StaffMessage], Awaitable[None]] | None = None
@@ -357,6 +360,10 @@ class TelegramChannel:
             if query is not None:  # a press we do not act on must still stop the client's spinner
                 await self._answer_callback(query.id)
             return Outcome("ignored")
+        async with self._user_locks(msg.user_id):  # one update at a time per user (bot/serial.py)
+            return await self._process(msg, query)
+
+    async def _process(self, msg: IncomingMessage, query: CallbackQuery | None) -> Outcome:
         assert msg.external_id is not None
 
         def compute() -> list[dict[str, Any]]:

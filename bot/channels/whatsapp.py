@@ -47,6 +47,7 @@ from bot.delivery import (
 from bot.i18n import N_
 from bot.messages import Button, IncomingMessage, Reply, Turn
 from bot.models import WhatsAppChoiceRow
+from bot.serial import PerUserLocks
 from bot.state import SqlStateStore, storage_key
 from knowledge.models import utcnow
 
@@ -545,6 +546,7 @@ class WhatsAppChannel:
         self.engine = engine
         self.default_language = default_language
         self.lease_seconds = DEFAULT_LEASE_SECONDS  # how long a claim protects a message being processed
+        self._user_locks = PerUserLocks()
         self._states = SqlStateStore(engine)
 
     async def handle_update(self, payload: Any) -> DeliveryReport:
@@ -564,6 +566,10 @@ class WhatsAppChannel:
         `bot.delivery`). Raises DeliveryBusy while another worker holds the message, so the route answers
         503 and Meta redelivers; if that worker died, the redelivery after the lease takes over.
         """
+        async with self._user_locks(inbound.user_id):  # one message at a time per user (bot/serial.py)
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> bool:
         def compute() -> dict[str, Any]:
             messages, choices = self._answer(inbound)
             return {"messages": messages, "choices": list(choices) if choices else None}
