@@ -1,8 +1,9 @@
 """Background tasks of every worker: the content poll, the outbox retrier and the daily retention purge.
 
 The content poll checks the shared content version every CONTENT_POLL_SECONDS and rebuilds the knowledge
-index in a thread, off the requests' path. The others are safe with several workers on one database: an outbox row is claimed with a conditional UPDATE
-before it is sent (one worker wins), and the purge is a set of idempotent DELETEs.
+index in a thread, off the requests' path. The other two are safe with several workers on one database:
+an outbox row is claimed with a conditional UPDATE before it is sent (one worker wins), and the purge is
+a set of idempotent DELETEs.
 """
 
 from __future__ import annotations

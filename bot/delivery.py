@@ -342,6 +342,7 @@ def outbox_counts(engine: Engine) -> dict[str, int]:
 
 __all__ = [
     "DEFAULT_LEASE_SECONDS", "Claimed", "Delivery", "begin_delivery", "claim_and_compute", "claim_delivery",
-    "claim_outbox", "due_outbox", "failed_sends", "finish_delivery", "has_undelivered", "mark_progress", "on_failed_send", "outbox_counts",
-    "record_failed_send", "release_delivery", "remove_failed_send_hook", "settle_outbox", "store_result",
+    "claim_outbox", "due_outbox", "failed_sends", "finish_delivery", "has_undelivered", "mark_progress",
+    "on_failed_send", "outbox_counts", "record_failed_send", "release_delivery", "remove_failed_send_hook",
+    "settle_outbox", "store_result",
 ]

@@ -430,8 +430,7 @@ class TelegramChannel:
             except SendFailed as error:
                 rest = "\n\n".join(parts[index:])
                 await run_blocking(self.engine, record_failed_send, self.engine, CHANNEL, str(chat_id),
-                                   Reply(rest).to_dict(),
-                                        error.code, attempts=error.attempts)
+                                   Reply(rest).to_dict(), error.code, attempts=error.attempts)
                 log.error("telegram post to chat not delivered (%s); kept in the outbox", error)
                 return None
             last = sent.message_id
