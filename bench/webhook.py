@@ -299,11 +299,11 @@ async def load_at_rate(base: str, updates: list[dict[str, Any]], rate: float, co
 def measured(pid: int, loop: Callable[[], Any]) -> Run:
     """Run an async loop to completion, adding the server's CPU seconds over it."""
     before = cpu_seconds(pid)
-    run = asyncio.run(loop())
+    result: Run = asyncio.run(loop())
     after = cpu_seconds(pid)
     if before is not None and after is not None:
-        run.cpu = after - before
-    return run
+        result.cpu = after - before
+    return result
 
 
 def capacity_line(label: str, run: Run) -> str:
@@ -338,12 +338,12 @@ def main() -> int:
 
     fake = FakeBotAPIProcess()
     try:
-        return run(args, fake)
+        return compare(args, fake)
     finally:
         fake.close()
 
 
-def run(args: argparse.Namespace, fake: FakeBotAPIProcess) -> int:
+def compare(args: argparse.Namespace, fake: FakeBotAPIProcess) -> int:
     """Measure the bare endpoint, then the service, and print both."""
     # Each loop has users of its own: the same users in two loops would go over the flood limit (12 messages
     # a minute) and get silence, which costs nothing to send.
