@@ -3,10 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
+import yaml
+
+from knowledge.danger import INTENTS_FILE, Verdict, judge_streams, word_roots
 from knowledge.lexicon import IntentCues, Lexicon
 
-MAX_HANDOFF_WORD_MESSAGE = 6
+
+def danger_verdict(surface: Sequence[str], raw: Sequence[str] = ()) -> Verdict:
+    """What the message says about danger, read from the raw words (before typo fixes) and the surface."""
+    return judge_streams([s for s in (raw, surface) if s])
+
+
+def is_emergency(surface: Sequence[str], lexicon: Lexicon, raw: Sequence[str] = ()) -> bool:
+    """True when the message says someone is in danger now (beaten, locked in, trafficked, starved, suicidal…)."""
+    return danger_verdict(surface, raw).in_danger
+
+
+@dataclass(frozen=True)
+class HandoffCues:
+    """The handoff section of intents.yaml: people, ways of asking, and what makes a person word weak."""
+
+    people: frozenset[str]
+    alone: frozenset[str]
+    asks: frozenset[str]
+    real: frozenset[str]
+    weak_after: frozenset[str]
+    not_before: frozenset[str]
+    reach: int
+    max_short: int
+
+
+@lru_cache(maxsize=4)
+def load_handoff_cues(path: Path = INTENTS_FILE) -> HandoffCues:
+    """Read the handoff cues (cached)."""
+    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("handoff") or {}
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(str(w).lower() for w in data.get(key) or ())
+
+    return HandoffCues(words("people"), words("alone"), words("asks"), words("real"), words("weak_after"),
+                       words("not_before"), int(data.get("reach", 4)), int(data.get("max_short", 6)))
 
 
 def _has_any_phrase(tokens: Sequence[str], cues: IntentCues) -> bool:
@@ -17,36 +57,41 @@ def _has_any_phrase(tokens: Sequence[str], cues: IntentCues) -> bool:
     return False
 
 
-def _word_hits(tokens: Sequence[str], cues: IntentCues) -> list[str]:
-    hits = []
-    for i, token in enumerate(tokens):
-        if token not in cues.words:
-            continue
-        blocked_by = cues.not_after.get(token, frozenset())
-        window = tokens[max(0, i - 2) : i]
-        if any(prev in blocked_by for prev in window):
-            continue
-        hits.append(token)
-    return hits
+def _in(word: str, wanted: frozenset[str]) -> bool:
+    """The word, or a root it comes from by stripping affixes ("disambungkan" -> "sambung"), is wanted."""
+    return word in wanted or any(root in wanted for root, _voice in word_roots(word))
 
 
-def is_emergency(surface: Sequence[str], lexicon: Lexicon) -> bool:
-    """True when the message says someone is in danger (beaten, locked in, trafficked, unpaid, suicidal…)."""
-    cues = lexicon.intents.get("emergency")
-    if cues is None:
+def _person_at(tokens: Sequence[str], i: int, cues: HandoffCues) -> bool:
+    """A person word at i that means a person here (not "orang tua", "petugas imigrasi", "perdagangan manusia")."""
+    if not _in(tokens[i], cues.people):
         return False
-    return bool(_word_hits(surface, cues)) or _has_any_phrase(surface, cues)
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    before = tokens[i - 1] if i else ""
+    return after not in cues.weak_after and before not in cues.not_before
 
 
-def is_handoff_request(surface: Sequence[str], lexicon: Lexicon) -> bool:
+def _asks_for_person(tokens: Sequence[str], cues: HandoffCues, fillers: frozenset[str]) -> bool:
+    for i, token in enumerate(tokens):
+        following = range(i + 1, min(len(tokens), i + 1 + cues.reach))
+        if _in(token, cues.asks) and any(_person_at(tokens, j, cues) for j in following):
+            return True
+        if _person_at(tokens, i, cues):
+            neighbours = tokens[max(0, i - 1): i] + tokens[i + 1: i + 2]
+            if any(_in(n, cues.real) for n in neighbours) and not _in(token, cues.real):
+                return True
+    content = [t for t in tokens if t not in fillers]
+    return len(content) <= cues.max_short and any(
+        t in cues.alone and _person_at(content, i, cues) for i, t in enumerate(content))
+
+
+def is_handoff_request(surface: Sequence[str], lexicon: Lexicon, raw: Sequence[str] = ()) -> bool:
     """True when the user asks for a person (petugas, operator, cs, talk to a human…)."""
     cues = lexicon.intents.get("handoff")
-    if cues is None:
-        return False
-    if _has_any_phrase(surface, cues):
+    if cues is not None and (_has_any_phrase(surface, cues) or _has_any_phrase(raw, cues)):
         return True
-    content = [t for t in surface if t not in lexicon.fillers]
-    return len(content) <= MAX_HANDOFF_WORD_MESSAGE and bool(_word_hits(content, cues))
+    handoff = load_handoff_cues()
+    return any(_asks_for_person(list(s), handoff, lexicon.fillers) for s in (raw, surface) if s)
 
 
 def is_greeting(surface: Sequence[str], lexicon: Lexicon) -> bool:

@@ -175,9 +175,10 @@ class Matcher:
         analysis = self.normalizer.analyse(text or "")
         surface = analysis.surface
         named = self.countries_in(surface)
+        raw = self.normalizer.base_tokens(text or "")  # before typo fixes, which can turn "nampar" into "nama"
         flags = {
-            "emergency": is_emergency(surface, self.lexicon),
-            "handoff": is_handoff_request(surface, self.lexicon),
+            "emergency": is_emergency(surface, self.lexicon, raw),
+            "handoff": is_handoff_request(surface, self.lexicon, raw),
             "greeting": is_greeting(surface, self.lexicon),
         }
         normalized = " ".join(analysis.tokens)
