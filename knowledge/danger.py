@@ -32,7 +32,7 @@ PREFIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("m", ("p", "b"), "active"), ("n", ("t",), "active"),
 )
 SUFFIXES = ("aken", "keun", "ake", "kan", "ken", "nya", "in", "an", "i", "na", "ne", "e", "ku", "mu", "lah", "kah")
-PASSIVE_MARKERS = frozenset({"di", "dipun", "kok"})  # a passive prefix written apart: "di sekap", "dipun kunci"
+PASSIVE_MARKERS = frozenset({"di", "dipun", "kok", "kena", "kene"})  # passive written apart: "di sekap", "kena pukul"
 # English contractions arrive split by punctuation removal: "can't" -> "can t".
 _CONTRACTIONS = {"can": "cannot", "don": "dont", "won": "wont", "didn": "didnt", "doesn": "doesnt", "isn": "not",
                  "wasn": "not", "couldn": "cannot", "wouldn": "wont", "aren": "not"}
@@ -209,7 +209,8 @@ class DangerRecogniser:
                 continue
             if root in cues.needs_any and not any(w in cues.needs_any[root] for w in words):
                 continue
-            return Hit(kind, i, word)
+            # A noun ("pelecehan", "penyiksaan") names a topic; it reports danger only about someone.
+            return Hit(kind, i, word, needs_person=voice == "noun")
         return None
 
     def _token_hit(self, words: Sequence[str], i: int) -> Hit | None:
@@ -230,12 +231,12 @@ class DangerRecogniser:
         hits: list[Hit] = []
         for pattern in self.cues.patterns:
             for start, word in enumerate(words):
-                if word not in pattern.slots[0]:
+                if not _fits(word, pattern.slots[0]):
                     continue
                 at = start
                 for slot in pattern.slots[1:]:
-                    nxt = next((j for j in range(at + 1, min(len(words), at + 2 + pattern.gap)) if words[j] in slot),
-                               None)
+                    ahead = range(at + 1, min(len(words), at + 2 + pattern.gap))
+                    nxt = next((j for j in ahead if _fits(words[j], slot)), None)
                     if nxt is None:
                         break
                     at = nxt
@@ -281,19 +282,25 @@ class DangerRecogniser:
         framed = framed or _asks_if_allowed(words, self.cues.negations)
         for hit in hits:
             near = self._near(words, hit.at, victim, self.cues.window_before, self.cues.window_after)
-            if hit.needs_person and not near:
+            if hit.needs_person and not (near or now):
                 continue
             reach = words[max(0, hit.at - self.cues.hypothetical_reach): hit.at]
             if any(w in frame.get("hypothetical", frozenset()) for w in reach):
                 if now:
                     return Verdict(tuple(hits), True)
                 continue
-            relative = hit.at > 0 and words[hit.at - 1] in frame.get("relative", frozenset())
+            # "majikan yang (suka) memukul pekerja": a relative clause describes someone, it reports nothing.
+            relative = any(w in frame.get("relative", frozenset()) for w in words[max(0, hit.at - 2): hit.at])
             generic = bool(present & frame.get("generic", frozenset()))
             if (framed or relative or generic) and not (near or now):
                 continue
             return Verdict(tuple(hits), True)
         return Verdict(tuple(hits), False)
+
+
+def _fits(word: str, slot: frozenset[str]) -> bool:
+    """The word, or the word without its suffixes ("dadanya" -> "dada"), is in the slot."""
+    return word in slot or any(form in slot for form in _strip_suffixes(word))
 
 
 def _asks_if_allowed(words: Sequence[str], negations: frozenset[str]) -> bool:

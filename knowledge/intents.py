@@ -81,8 +81,13 @@ def _asks_for_person(tokens: Sequence[str], cues: HandoffCues, fillers: frozense
             if any(_in(n, cues.real) for n in neighbours) and not _in(token, cues.real):
                 return True
     content = [t for t in tokens if t not in fillers]
-    return len(content) <= cues.max_short and any(
-        t in cues.alone and _person_at(content, i, cues) for i, t in enumerate(content))
+    if len(content) > cues.max_short:
+        return False
+    for i, token in enumerate(tokens):
+        rest = [t for t in tokens[i + 1:] if t not in fillers]
+        if token in cues.alone and _person_at(tokens, i, cues) and all(_in(t, cues.real) for t in rest):
+            return True
+    return False
 
 
 def is_handoff_request(surface: Sequence[str], lexicon: Lexicon, raw: Sequence[str] = ()) -> bool:
