@@ -38,7 +38,8 @@ _CONTRACTIONS = {"can": "cannot", "don": "dont", "won": "wont", "didn": "didnt",
                  "wasn": "not", "couldn": "cannot", "wouldn": "wont", "aren": "not"}
 
 
-def _strip_suffixes(word: str) -> list[str]:
+@lru_cache(maxsize=20_000)
+def _strip_suffixes(word: str) -> tuple[str, ...]:
     """The word and what is left after taking off one or two suffixes."""
     forms = [word]
     for suffix in SUFFIXES:
@@ -48,7 +49,7 @@ def _strip_suffixes(word: str) -> list[str]:
             for second in SUFFIXES:
                 if once.endswith(second) and len(once) - len(second) >= MIN_ROOT:
                     forms.append(once[: -len(second)])
-    return forms
+    return tuple(dict.fromkeys(forms))
 
 
 @lru_cache(maxsize=20_000)
@@ -69,6 +70,12 @@ def word_roots(word: str) -> tuple[tuple[str, str], ...]:
                         for r in inner_restore:
                             found.append((r + (restore + rest)[len(inner):], voice))
     return tuple(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=50_000)
+def _danger_roots(word: str, roots: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """The (root, voice) readings of a word whose root is a danger root (most words have none)."""
+    return tuple((root, voice) for root, voice in word_roots(word) if root in roots)
 
 
 @dataclass(frozen=True)
@@ -136,11 +143,20 @@ class DangerCues:
         )
 
 
+# libyaml's C loader when the platform has it: the pure-Python one takes half a second on this file.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=4)
+def intents_data(path: Path = INTENTS_FILE) -> dict[str, Any]:
+    """The parsed intents file (cached: it does not change while a process runs)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+
+
 @lru_cache(maxsize=4)
 def load_danger_cues(path: Path = INTENTS_FILE) -> DangerCues:
-    """Read the emergency cues (cached: the data file does not change while a process runs)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return DangerCues.from_data(data.get("emergency") or {})
+    """Read the emergency cues."""
+    return DangerCues.from_data(intents_data(path).get("emergency") or {})
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,13 @@ class DangerRecogniser:
 
     def __init__(self, cues: DangerCues) -> None:
         self.cues = cues
+        # Patterns by a word of their first slot: each word of a message looks up only the patterns it can open.
+        starts: dict[str, list[Pattern]] = {}
+        for pattern in cues.patterns:
+            for word in pattern.slots[0]:
+                starts.setdefault(word, []).append(pattern)
+        self._starts = {w: tuple(p) for w, p in starts.items()}
+        self._root_words = frozenset(cues.roots)
 
     def _near(self, words: Sequence[str], at: int, wanted: frozenset[str], before: int, after: int) -> bool:
         return any(w in wanted for w in words[max(0, at - before): at]) or any(
@@ -193,7 +216,7 @@ class DangerRecogniser:
         word = words[i]
         passive_apart = i > 0 and (words[i - 1] in PASSIVE_MARKERS or (words[i - 1] == "pun" and i > 1
                                                                           and words[i - 2] == "di"))
-        for root, voice in word_roots(word):
+        for root, voice in _danger_roots(word, self._root_words):
             kind = cues.roots.get(root)
             if kind is None:
                 continue
@@ -229,9 +252,11 @@ class DangerRecogniser:
 
     def _pattern_hits(self, words: Sequence[str]) -> list[Hit]:
         hits: list[Hit] = []
-        for pattern in self.cues.patterns:
-            for start, word in enumerate(words):
-                if not _fits(word, pattern.slots[0]):
+        done: set[int] = set()  # each pattern reports its first place only
+        for start, word in enumerate(words):
+            opened = {id(p): p for form in _strip_suffixes(word) for p in self._starts.get(form, ())}
+            for pattern in opened.values():
+                if id(pattern) in done:
                     continue
                 at = start
                 for slot in pattern.slots[1:]:
@@ -246,7 +271,7 @@ class DangerRecogniser:
                         continue
                     kind = pattern.kind if not pattern.partial else f"partial:{pattern.kind}"
                     hits.append(Hit(kind, start, word, pattern.needs_person))
-                    break
+                    done.add(id(pattern))
         return hits
 
     def hits(self, words: Sequence[str]) -> list[Hit]:

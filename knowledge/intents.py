@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from knowledge.danger import INTENTS_FILE, Verdict, judge_streams, word_roots
+from knowledge.danger import INTENTS_FILE, Verdict, intents_data, judge_streams, word_roots
 from knowledge.lexicon import IntentCues, Lexicon
 
 
 def danger_verdict(surface: Sequence[str], raw: Sequence[str] = ()) -> Verdict:
     """What the message says about danger, read from the raw words (before typo fixes) and the surface."""
-    return judge_streams([s for s in (raw, surface) if s])
+    streams = [tuple(raw), tuple(surface)] if tuple(raw) != tuple(surface) else [tuple(surface)]
+    return judge_streams([s for s in streams if s])
 
 
 def is_emergency(surface: Sequence[str], lexicon: Lexicon, raw: Sequence[str] = ()) -> bool:
@@ -40,7 +39,7 @@ class HandoffCues:
 @lru_cache(maxsize=4)
 def load_handoff_cues(path: Path = INTENTS_FILE) -> HandoffCues:
     """Read the handoff cues (cached)."""
-    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("handoff") or {}
+    data = intents_data(path).get("handoff") or {}
 
     def words(key: str) -> frozenset[str]:
         return frozenset(str(w).lower() for w in data.get(key) or ())

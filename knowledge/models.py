@@ -63,6 +63,8 @@ class CountryRow(SQLModel, table=True):
     aliases: list[str] = _json()
     card: str | None = Field(default=None, max_length=60)
     sections: list[str] = _json()
+    # Who a person in danger there calls (CountryEmergency as JSON); None when the content has none.
+    emergency: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class LexiconRow(SQLModel, table=True):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 TOPICS = ("requirements", "documents", "procedure", "costs", "safety", "country", "programme", "rights")
 STATUSES = ("draft", "published", "archived")
@@ -118,14 +118,69 @@ class EntryDoc(_Strict):
         return self.texts.get(lang) or self.texts["id"]
 
 
+# Digits, spaces and '-', optionally after '+': "999", "1800 339 5505", "+60 17-668 8032".
+PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 -]{1,22}[0-9]$")]
+
+
+def _needs_indonesian(value: dict[str, str]) -> dict[str, str]:
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise ValueError(f"unknown language {unknown[0]!r}; use one of {', '.join(LANGUAGES)}")
+    if "id" not in value or any(not v.strip() for v in value.values()):
+        raise ValueError("the Indonesian text ('id') is required and no text may be blank")
+    return value
+
+
+class EmergencyContact(_Strict):
+    """A place to call in an emergency: its name, its number (None when no current one is known), a note."""
+
+    name: dict[str, str]
+    number: PhoneNumber | None = None
+    note: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: dict[str, str]) -> dict[str, str]:
+        return _needs_indonesian(value)
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: dict[str, str]) -> dict[str, str]:
+        return _needs_indonesian(value) if value else value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> EmergencyContact:
+        if self.number is None and not self.note:
+            raise ValueError("a contact without a number needs a note saying how to reach it")
+        return self
+
+
+class CountryEmergency(_Strict):
+    """Who a person in danger in this country calls, in order: police/ambulance, a worker hotline, our office."""
+
+    police: PhoneNumber | None = None
+    ambulance: PhoneNumber | None = None  # ambulance and fire, when it differs from the police number
+    hotlines: list[EmergencyContact] = Field(default_factory=list)  # the destination's own worker hotlines
+    offices: list[EmergencyContact] = Field(default_factory=list)  # Indonesian embassy, consulate or office
+    basis: str = Field(min_length=10, max_length=500)  # where the numbers come from (fact sheet row, dates)
+    sources: list[Source] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something_to_call(self) -> CountryEmergency:
+        if not (self.police or self.hotlines or self.offices):
+            raise ValueError("an emergency block needs a police number, a hotline or an office")
+        return self
+
+
 class CountryDoc(_Strict):
-    """A destination country: names, the aliases people type, and the entries that make up its card."""
+    """A destination country: names, the aliases people type, the entries of its card, its emergency numbers."""
 
     code: str
     names: dict[str, str]
     aliases: list[str] = Field(default_factory=list)
     card: str | None = None
     sections: list[str] = Field(default_factory=list)
+    emergency: CountryEmergency | None = None
 
     @field_validator("code")
     @classmethod

@@ -96,7 +96,9 @@ def list_countries(session: Session) -> list[CountryDoc]:
     """All countries, ordered by code."""
     rows = session.exec(select(CountryRow).order_by(CountryRow.code))
     return [
-        CountryDoc(code=r.code, names=r.names, aliases=r.aliases, card=r.card, sections=r.sections) for r in rows
+        CountryDoc(code=r.code, names=r.names, aliases=r.aliases, card=r.card, sections=r.sections,
+                   emergency=r.emergency)
+        for r in rows
     ]
 
 
@@ -138,6 +140,7 @@ def import_knowledge_base(session: Session, kb: KnowledgeBase, *, author: str, n
         crow = session.get(CountryRow, country.code) or CountryRow(code=country.code)
         crow.names, crow.aliases = dict(country.names), list(country.aliases)
         crow.card, crow.sections = country.card, list(country.sections)
+        crow.emergency = country.emergency.model_dump(mode="json") if country.emergency else None
         session.add(crow)
     if created or updated or kb.countries:
         bump_content_version(session)

@@ -47,5 +47,5 @@ def _offer(ctx: Context, entries: list, text: str, candidates: tuple[Candidate, 
     hint = ctx._("Answer with the number, or press a button.")
     body = "\n".join([text, *lines, "", hint])
     ctx.state.options = [e.id for e in entries]
-    buttons = tuple(replies.entry_button(ctx, e) for e in entries)
+    buttons = (*(replies.entry_button(ctx, e) for e in entries), *replies.danger_offer(ctx))
     return HandlerResult("clarify", (Reply(body, buttons),), confidence=confidence, candidates=candidates)

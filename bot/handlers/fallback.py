@@ -24,9 +24,9 @@ def handle(msg: IncomingMessage, ctx: Context) -> HandlerResult:
     candidates = tuple(Candidate(e, s) for e, s in result.candidates)
     if ctx.state.fallbacks >= OFFER_PERSON_AFTER:
         text = ctx._("I still cannot find an answer, sorry. Would you like to ask one of our officers?")
-        buttons = (replies.person_button(ctx), replies.home_button(ctx))
+        buttons = (*replies.danger_offer(ctx), replies.person_button(ctx), replies.home_button(ctx))
         return HandlerResult("fallback", (Reply(text, buttons),), confidence=result.confidence, candidates=candidates)
     text = ctx._("Sorry, I do not have an answer to that yet. Try other words, choose a topic, "
                  "or contact an officer.")
-    return HandlerResult("fallback", (Reply(text, replies.main_menu_buttons(ctx)),), confidence=result.confidence,
-                         candidates=candidates)
+    buttons = (*replies.danger_offer(ctx), *replies.main_menu_buttons(ctx))
+    return HandlerResult("fallback", (Reply(text, buttons),), confidence=result.confidence, candidates=candidates)
