@@ -211,6 +211,14 @@ class DangerRecogniser:
         return any(w in wanted for w in words[max(0, at - before): at]) or any(
             w in wanted for w in words[at + 1: at + 1 + after])
 
+    def _blocked(self, words: Sequence[str], at: int, key: str) -> bool:
+        """A word listed under `key` in not_near (or it with a suffix: "potongan", "hpnya") stands close."""
+        blockers = self.cues.not_near.get(key)
+        if not blockers:
+            return False
+        close = [*words[max(0, at - 3): at], *words[at + 1: at + 2]]
+        return any(_fits(w, blockers) for w in close)
+
     def _root_hit(self, words: Sequence[str], i: int) -> Hit | None:
         cues = self.cues
         word = words[i]
@@ -228,7 +236,7 @@ class DangerRecogniser:
                 victim = cues.frame.get("victim", frozenset())
                 if not (voice == "active" and i + 1 < len(words) and words[i + 1] in victim):
                     continue
-            if root in cues.not_near and self._near(words, i, cues.not_near[root], 3, 1):
+            if self._blocked(words, i, root):
                 continue
             if root in cues.needs_any and not any(w in cues.needs_any[root] for w in words):
                 continue
@@ -246,7 +254,7 @@ class DangerRecogniser:
                 kind = "violence"
         if kind is None:
             return None
-        if word in cues.not_near and self._near(words, i, cues.not_near[word], 3, 1):
+        if self._blocked(words, i, word):
             return None
         return Hit(kind, i, word)
 
@@ -266,8 +274,7 @@ class DangerRecogniser:
                         break
                     at = nxt
                 else:
-                    last = words[at]
-                    if last in self.cues.not_near and self._near(words, at, self.cues.not_near[last], 3, 1):
+                    if self._blocked(words, at, words[at]):
                         continue
                     kind = pattern.kind if not pattern.partial else f"partial:{pattern.kind}"
                     hits.append(Hit(kind, start, word, pattern.needs_person))

@@ -28,6 +28,7 @@ class HandoffCues:
 
     people: frozenset[str]
     alone: frozenset[str]
+    before_asking: frozenset[str]
     asks: frozenset[str]
     real: frozenset[str]
     weak_after: frozenset[str]
@@ -44,7 +45,7 @@ def load_handoff_cues(path: Path = INTENTS_FILE) -> HandoffCues:
     def words(key: str) -> frozenset[str]:
         return frozenset(str(w).lower() for w in data.get(key) or ())
 
-    return HandoffCues(words("people"), words("alone"), words("asks"), words("real"), words("weak_after"),
+    return HandoffCues(words("people"), words("alone"), words("before_asking"), words("asks"), words("real"), words("weak_after"),
                        words("not_before"), int(data.get("reach", 4)), int(data.get("max_short", 6)))
 
 
@@ -74,6 +75,9 @@ def _asks_for_person(tokens: Sequence[str], cues: HandoffCues, fillers: frozense
     for i, token in enumerate(tokens):
         following = range(i + 1, min(len(tokens), i + 1 + cues.reach))
         if _in(token, cues.asks) and any(_person_at(tokens, j, cues) for j in following):
+            return True
+        if token in cues.before_asking and _person_at(tokens, i, cues) and any(
+                _in(t, cues.asks) for t in tokens[i + 1: i + 1 + cues.reach]):
             return True
         if _person_at(tokens, i, cues):
             neighbours = tokens[max(0, i - 1): i] + tokens[i + 1: i + 2]
