@@ -262,8 +262,8 @@ class DangerRecogniser:
         hits: list[Hit] = []
         done: set[int] = set()  # each pattern reports its first place only
         for start, word in enumerate(words):
-            opened = {id(p): p for form in _strip_suffixes(word) for p in self._starts.get(form, ())}
-            for pattern in opened.values():
+            opened = _opened(word, self._starts)
+            for pattern in opened:
                 if id(pattern) in done:
                     continue
                 at = start
@@ -328,6 +328,15 @@ class DangerRecogniser:
                 continue
             return Verdict(tuple(hits), True)
         return Verdict(tuple(hits), False)
+
+
+def _opened(word: str, starts: dict[str, tuple[Pattern, ...]]) -> tuple[Pattern, ...]:
+    """The patterns whose first slot the word (or it without suffixes) fills."""
+    found: dict[int, Pattern] = {}
+    for form in _strip_suffixes(word):
+        for pattern in starts.get(form, ()):
+            found[id(pattern)] = pattern
+    return tuple(found.values())
 
 
 def _fits(word: str, slot: frozenset[str]) -> bool:

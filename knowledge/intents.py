@@ -57,9 +57,14 @@ def _has_any_phrase(tokens: Sequence[str], cues: IntentCues) -> bool:
     return False
 
 
+@lru_cache(maxsize=50_000)
+def _roots(word: str) -> frozenset[str]:
+    return frozenset(root for root, _voice in word_roots(word))
+
+
 def _in(word: str, wanted: frozenset[str]) -> bool:
     """The word, or a root it comes from by stripping affixes ("disambungkan" -> "sambung"), is wanted."""
-    return word in wanted or any(root in wanted for root, _voice in word_roots(word))
+    return word in wanted or not _roots(word).isdisjoint(wanted)
 
 
 def _person_at(tokens: Sequence[str], i: int, cues: HandoffCues) -> bool:
