@@ -27,21 +27,23 @@ class AspectCues:
         return tuple(self.also)
 
     def find(self, *token_lists: Sequence[str]) -> tuple[str, ...]:
-        """Aspects named in the words (surface and stems), in order of mention; phrases first."""
+        """Aspects named in the words (surface and stems): those named by a phrase first, then in order of mention."""
         found: list[tuple[int, str]] = []
         for tokens in token_lists:
             used = [False] * len(tokens)
             for phrase, aspect in self.phrases:
-                size = len(phrase)
-                for i in range(len(tokens) - size + 1):
-                    if tuple(tokens[i : i + size]) == phrase and not any(used[i : i + size]):
-                        used[i : i + size] = [True] * size
-                        found.append((i, aspect))
+                for i, span in _occurrences(tokens, phrase):
+                    if not any(used[j] for j in span):
+                        for j in span:
+                            used[j] = True
+                        found.append((-i - 1, aspect))  # negative: found by a phrase
             for i, token in enumerate(tokens):
                 aspect = self.words.get(token)
                 if aspect and not used[i]:
                     found.append((i, aspect))
-        ordered = [aspect for _i, aspect in sorted(found, key=lambda f: f[0])]
+        # A phrase says more than a word ("gaji … tidak dibayar" asks about a right, not the wage level).
+        phrased = {aspect for i, aspect in found if i < 0}
+        ordered = [aspect for _i, aspect in sorted(found, key=lambda f: abs(f[0]) - (10_000 if f[1] in phrased else 0))]
         return tuple(dict.fromkeys(ordered))
 
     def accepted(self, aspects: Iterable[str]) -> frozenset[str]:
@@ -51,6 +53,19 @@ class AspectCues:
             out.add(aspect)
             out.update(self.also.get(aspect, ()))
         return frozenset(out)
+
+
+def _occurrences(tokens: Sequence[str], phrase: tuple[str, ...]) -> list[tuple[int, tuple[int, ...]]]:
+    """Where the phrase occurs: (start, positions used); a two-word phrase may have one word between
+    ("gaji tidak pernah dibayar", "not been paid")."""
+    size = len(phrase)
+    found = []
+    for i in range(len(tokens) - size + 1):
+        if tuple(tokens[i : i + size]) == phrase:
+            found.append((i, tuple(range(i, i + size))))
+        elif size == 2 and i + 2 < len(tokens) and tokens[i] == phrase[0] and tokens[i + 2] == phrase[1]:
+            found.append((i, (i, i + 2)))
+    return found
 
 
 def _split(text: object) -> tuple[str, ...]:

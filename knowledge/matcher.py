@@ -378,10 +378,18 @@ class Matcher:
         """ASPECT of COUNTRY: the country's entry on that aspect wins; else the general one, said to be general."""
         stand_in = self.aspects.accepted(aspects)
         own = [s for s in scored if self.entry_countries[s[1]] & wanted and self.entry_aspects[s[1]] in stand_in]
+        general = [s for s in scored if not self.entry_countries[s[1]] and self.entry_aspects[s[1]] in aspects]
+        placed = [s for s in scored if self.entry_countries[s[1]] & wanted]
+        fitting = own or general
+        if placed and fitting and placed[0][0] - fitting[0][0] >= th["aspect_override"]:
+            # An entry of the country on another aspect fits far better: it covers this one too (a scheme's
+            # page with its costs), or the cue word was a side remark. Decide by score as usual.
+            base["features"]["rule"] = "aspect-override"
+            return self._score_decision(scored, 2, th, base)
         base["features"]["rule"] = "aspect-country"
         if own:
-            best, i, feats = own[0]
-            if best >= th["aspect_answer"] and feats["coverage"] >= th["min_coverage"] * 0.75:
+            best, i, _feats = own[0]
+            if best >= th["aspect_answer"]:
                 return MatchResult("answer", self.entry_ids[i], max(0.0, min(best, 1.0)), **base)
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
         untagged = [s for s in scored if self.entry_aspects[s[1]] is None]
@@ -390,7 +398,6 @@ class Matcher:
             base["features"]["rule"] = "aspect-untagged"
             fitting = [s for s in scored if self.entry_aspects[s[1]] in (None, *stand_in)]
             return self._score_decision(fitting, 2, th, base)
-        general = [s for s in scored if not self.entry_countries[s[1]] and self.entry_aspects[s[1]] in aspects]
         base["features"]["rule"] = "aspect-general"
         if not general:
             return MatchResult("fallback", None, 0.0, **base)
@@ -430,8 +437,10 @@ class Matcher:
         if result.decision == "answer" and result.entry_id:
             also = tuple(e for e in scam if e != result.entry_id)[:1]
             return replace(result, also=also)
-        top = result.options[0] if result.options else None
-        if top and self.entry_aspects[self.entry_position[top]] == self.entry_aspects[self.entry_position[scam[0]]]:
+        wanted_aspect = self.entry_aspects[self.entry_position[scam[0]]]
+        top = next((e for e, _s in result.candidates[:3] if self.entry_aspects[self.entry_position[e]] == wanted_aspect),
+                   None)
+        if top:
             # The ranking found a more specific entry on the same aspect ("calo minta 1,5jt buat paspor": the
             # passport fee, not placement costs in general): answer it, with the scam signs after.
             also = tuple(e for e in scam if e != top)[:1]
