@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -28,22 +28,42 @@ class AspectCues:
 
     def find(self, *token_lists: Sequence[str]) -> tuple[str, ...]:
         """Aspects named in the words (surface and stems): those named by a phrase first, then in order of mention."""
+        return self._find(tuple(tuple(t) for t in token_lists))
+
+    @cached_property
+    def _find(self) -> Callable[[tuple[tuple[str, ...], ...]], tuple[str, ...]]:
+        return lru_cache(maxsize=20_000)(self._find_uncached)
+
+    @cached_property
+    def _by_first(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase, aspect in self.phrases:
+            by_first.setdefault(phrase[0], []).append((phrase, aspect))
+        return by_first
+
+    def _find_uncached(self, token_lists: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
         found: list[tuple[int, str]] = []
+        phrased: set[str] = set()
         for tokens in token_lists:
+            hits = [
+                (len(phrase), i, span, aspect)
+                for i, token in enumerate(tokens)
+                for phrase, aspect in self._by_first.get(token, ())
+                for span in _spans(tokens, i, phrase)
+            ]
             used = [False] * len(tokens)
-            for phrase, aspect in self.phrases:
-                for i, span in _occurrences(tokens, phrase):
-                    if not any(used[j] for j in span):
-                        for j in span:
-                            used[j] = True
-                        found.append((-i - 1, aspect))  # negative: found by a phrase
+            for _size, i, span, aspect in sorted(hits, key=lambda h: (-h[0], h[1])):
+                if not any(used[j] for j in span):
+                    for j in span:
+                        used[j] = True
+                    found.append((i, aspect))
+                    phrased.add(aspect)
             for i, token in enumerate(tokens):
                 aspect = self.words.get(token)
                 if aspect and not used[i]:
                     found.append((i, aspect))
         # A phrase says more than a word ("gaji … tidak dibayar" asks about a right, not the wage level).
-        phrased = {aspect for i, aspect in found if i < 0}
-        ordered = [aspect for _i, aspect in sorted(found, key=lambda f: abs(f[0]) - (10_000 if f[1] in phrased else 0))]
+        ordered = [aspect for _i, aspect in sorted(found, key=lambda f: (f[1] not in phrased, f[0]))]
         return tuple(dict.fromkeys(ordered))
 
     def accepted(self, aspects: Iterable[str]) -> frozenset[str]:
@@ -55,17 +75,15 @@ class AspectCues:
         return frozenset(out)
 
 
-def _occurrences(tokens: Sequence[str], phrase: tuple[str, ...]) -> list[tuple[int, tuple[int, ...]]]:
-    """Where the phrase occurs: (start, positions used); a two-word phrase may have one word between
+def _spans(tokens: Sequence[str], i: int, phrase: tuple[str, ...]) -> list[tuple[int, ...]]:
+    """The positions `phrase` takes when it starts at `i`; a two-word phrase may have one word between
     ("gaji tidak pernah dibayar", "not been paid")."""
     size = len(phrase)
-    found = []
-    for i in range(len(tokens) - size + 1):
-        if tuple(tokens[i : i + size]) == phrase:
-            found.append((i, tuple(range(i, i + size))))
-        elif size == 2 and i + 2 < len(tokens) and tokens[i] == phrase[0] and tokens[i + 2] == phrase[1]:
-            found.append((i, (i, i + 2)))
-    return found
+    if tuple(tokens[i : i + size]) == phrase:
+        return [tuple(range(i, i + size))]
+    if size == 2 and i + 2 < len(tokens) and tokens[i + 2] == phrase[1]:
+        return [(i, i + 2)]
+    return []
 
 
 def _split(text: object) -> tuple[str, ...]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from knowledge.lexicon import Lexicon
 from knowledge.normalize import raw_tokens
@@ -45,7 +46,14 @@ class LanguageGuesser:
                    frozenset(indonesian - shared - ENGLISH_FUNCTION_WORDS))
 
     def guess_text(self, text: str) -> str | None:
-        """'en' when most words of `text` are English-only and hardly any Indonesian-only."""
+        """'en' when most words of `text` are English-only and hardly any Indonesian-only (cached)."""
+        return self._guess(text[:2000])
+
+    @cached_property
+    def _guess(self) -> Callable[[str], str | None]:
+        return lru_cache(maxsize=20_000)(self._guess_uncached)
+
+    def _guess_uncached(self, text: str) -> str | None:
         words = [w for w in raw_tokens(text) if w.isalpha()]
         en = sum(w in self.english for w in words)
         id_ = sum(w in self.indonesian for w in words)

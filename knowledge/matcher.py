@@ -110,6 +110,11 @@ class Matcher:
         self.entry_position = {e.id: i for i, e in enumerate(self.entries)}
         self.entry_countries = [frozenset(e.countries) for e in self.entries]
         self.entry_aspects = [e.aspect for e in self.entries]
+        # (country or "", aspect) -> entries: the candidates of "ASPECT of COUNTRY" without a scan.
+        self._by_place_aspect: dict[tuple[str, str | None], list[int]] = {}
+        for i, entry in enumerate(self.entries):
+            for place in entry.countries or [""]:
+                self._by_place_aspect.setdefault((place, entry.aspect), []).append(i)
         self.language = LanguageGuesser.from_entries(self.entries, lexicon)
         base = Normalizer(lexicon)
         vocabulary: set[str] = set(lexicon.protected)
@@ -316,13 +321,13 @@ class Matcher:
         top = set(int(i) for i in np.argpartition(-pre, k - 1)[:k] if pre[i] > 0)
         if aspects and wanted:
             # Every entry of the country on the asked aspect is a candidate, however few words it shares.
-            top.update(
-                i for i, (cs, a) in enumerate(zip(self.entry_countries, self.entry_aspects, strict=True))
-                if a in accepted and (cs & wanted or not cs) and pre[i] > 0
-            )
+            extra = [i for place in (*wanted, "") for a in accepted
+                     for i in self._by_place_aspect.get((place, a), ()) if pre[i] > 0]
+            top.update(sorted(extra, key=lambda i: -pre[i])[:TOP_K])
         # A country-specific entry with no country anywhere in sight: a general entry should come first.
         unplaced = not wanted
         scored: list[tuple[float, int, dict[str, float]]] = []
+        joined = " ".join(query)
         for i in top:
             entry_countries = self.entry_countries[i]
             if named and entry_countries and not entry_countries & set(named):
@@ -330,7 +335,7 @@ class Matcher:
             tokens = self._entry_tokens[i]
             covered = sum(w for t, w in term_weight.items() if t in tokens)
             coverage = covered / total_weight
-            best_row = process.extractOne(" ".join(query), self._entry_rows[i], scorer=fuzz.token_sort_ratio)
+            best_row = process.extractOne(joined, self._entry_rows[i], scorer=fuzz.token_sort_ratio)
             fuzzy = best_row[1] / 100.0 if best_row else 0.0
             feats = {
                 "bm25": min(float(bm25[i]), 1.0),

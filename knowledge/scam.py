@@ -23,14 +23,10 @@ class _Signal:
     def found(self, raw: str, words: Sequence[str]) -> bool:
         if any(r.search(raw) for r in self.regex):
             return True
-        if any(w in self.words for w in words):
+        if not self.words.isdisjoint(words):
             return True
-        return any(_contains(words, p) for p in self.phrases)
-
-
-def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1))
+        joined = f" {' '.join(words)} "
+        return any(f" {' '.join(p)} " in joined for p in self.phrases)
 
 
 @dataclass(frozen=True)
