@@ -203,10 +203,10 @@ def score_public(path: Path, matcher: Matcher, entries: dict[str, EntryDoc], con
 
 def grid(base: MatchConfig, quick: bool) -> list[tuple[str, MatchConfig]]:
     """The settings tried: thresholds of the decision and the weight of the missing-country penalty."""
-    answers = (0.45, 0.50, 0.55) if not quick else (0.50,)
+    answers = (0.45, 0.50) if not quick else (0.50,)
     margins = (0.05, 0.08, 0.10, 0.12) if not quick else (0.05, 0.10)
     unknowns = (0.5,)
-    unplaced = (-0.04, -0.08) if not quick else (-0.08,)
+    unplaced = (-0.08,)
     out = []
     for a, m, u, p in itertools.product(answers, margins, unknowns, unplaced):
         cfg = base.with_thresholds(answer=a, margin=m, max_unknown=u).with_values("country", unplaced_specific=p)

@@ -160,6 +160,7 @@ class Matcher:
         answer_slot: list[int] = []
         self._entry_rows: list[list[str]] = []
         self._entry_tokens: list[frozenset[str]] = []
+        self._entry_words: list[frozenset[str]] = []  # questions, phrasings and answers: what an entry talks about
         for entry_i, entry in enumerate(self.entries):
             seen: set[tuple[str, ...]] = set()
             strings: list[str] = []
@@ -174,10 +175,13 @@ class Matcher:
                         strings.append(" ".join(tokens))
             self._entry_rows.append(strings)
             self._entry_tokens.append(frozenset(t for s in strings for t in s.split()))
+            answer_words: set[str] = set()
             for slot, text in enumerate(entry.texts.values()):
                 answers.append(self.normalizer.tokens(text.answer))
+                answer_words.update(answers[-1])
                 answer_entry.append(entry_i)
                 answer_slot.append(slot)
+            self._entry_words.append(self._entry_tokens[-1] | answer_words)
         n = len(self.entries)
         # Slot-major layout: row k of entry e lives at k * n + e, so the best row of every entry is
         # one contiguous `reshape(slots, n).max(axis=0)` (several times faster than reduceat).
@@ -261,7 +265,8 @@ class Matcher:
         return known, min(unknown / len(content), 1.0)
 
     def _about_unknown(self, result: MatchResult, known: list[str], unknown_share: float) -> bool:
-        """True when an unknown word is what the message asks about: the chosen entry shares < 2 of its other words.
+        """True when an unknown word is what the message asks about: the chosen entry shares fewer than two of
+        the message's other words (a word only its answer uses counts half).
 
         "cara daftar jadi polisi" shares only "daftar" with the registration entry: the question is about
         the police. "agensi nakal, telp nomer brp" shares several words with the contacts entry: "nakal"
@@ -272,8 +277,16 @@ class Matcher:
         chosen = result.entry_id or (result.options[0] if result.options else None)
         if chosen is None:
             return False
-        tokens = self._entry_tokens[self.entry_position[chosen]]
-        return sum(1 for t in known if t in tokens) < MIN_SHARED_CONTENT
+        position = self.entry_position[chosen]
+        asked, told = self._entry_tokens[position], self._entry_words[position]
+        # A word the entry's questions use, or one naming the entry's aspect, counts fully; one only its answer
+        # uses counts half.
+        aspect = self.entry_aspects[position]
+        shared = sum(
+            1.0 if t in asked or (aspect and self.aspects.words.get(t) == aspect) else 0.5 if t in told else 0.0
+            for t in known
+        )
+        return shared < MIN_SHARED_CONTENT
 
     def _only_follow_up(self, surface: Sequence[str]) -> bool:
         """True when the words are nothing but a country and follow-up words ("kalau di taiwan?")."""
