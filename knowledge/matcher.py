@@ -249,7 +249,7 @@ class Matcher:
         result = self._decide(analysis, named, context, aspects, aspect, cfg, common)
         return self._with_scam_check(result, scam, common) if scam else result
 
-    def _content(self, analysis: Analysis, query: Sequence[str]) -> tuple[list[str], float]:
+    def _content(self, analysis: Analysis, query: Sequence[str]) -> tuple[list[str], float, bool]:
         """The words that say what the message is about (no question words, no countries), and the unknown share.
 
         Known words are those of the entries' questions and phrasings (and aspect cues); a word only
@@ -259,12 +259,13 @@ class Matcher:
                    and not t.isdigit() and len(t) > 1]
         known = [t for t in content if t in self.bm25.idf or t in self.aspects.words]
         if not content:
-            return known, 0.0
+            return known, 0.0, False
         unknown = sum(ANSWER_ONLY_UNKNOWN if t in self.answer_bm25.idf else 1.0 for t in content if t not in known)
+        has_unknown_word = len(known) < len(content)
         unknown += CORRECTED_UNKNOWN * analysis.corrected
-        return known, min(unknown / len(content), 1.0)
+        return known, min(unknown / len(content), 1.0), has_unknown_word
 
-    def _about_unknown(self, result: MatchResult, known: list[str], unknown_share: float) -> bool:
+    def _about_unknown(self, result: MatchResult, known: list[str], has_unknown_word: bool) -> bool:
         """True when an unknown word is what the message asks about: the chosen entry shares fewer than two of
         the message's other words (a word only its answer uses counts half).
 
@@ -272,7 +273,7 @@ class Matcher:
         the police. "agensi nakal, telp nomer brp" shares several words with the contacts entry: "nakal"
         is a detail around a question we know.
         """
-        if unknown_share <= 0.0:
+        if not has_unknown_word:
             return False
         chosen = result.entry_id or (result.options[0] if result.options else None)
         if chosen is None:
@@ -317,7 +318,7 @@ class Matcher:
             1 for t in query if t not in term_weight and t not in self.answer_bm25.idf
         )
         total_weight = sum(term_weight.values()) + answer_only + unknown_weight
-        content_known, content_unknown = self._content(analysis, query)
+        content_known, content_unknown, has_unknown_word = self._content(analysis, query)
         unknown_share = max(unknown_weight / total_weight, content_unknown)
         bm25 = self._best_per_entry(ix.score_rows(self.bm25, dict.fromkeys(known, 1.0)), self._slots) / total_weight
         chars = self._best_per_entry(ix.score_rows(self.chars, ix.char_query_weights(self.chars, query)), self._slots)
@@ -380,7 +381,7 @@ class Matcher:
             result = self._aspect_decision(scored, wanted, aspects, th, base)
         else:
             result = self._score_decision(scored, len(query), th, base)
-        if result.decision != "fallback" and self._about_unknown(result, content_known, content_unknown):
+        if result.decision != "fallback" and self._about_unknown(result, content_known, has_unknown_word):
             features["rule"] = "unknown-subject"
             return replace(result, decision="fallback", entry_id=None, options=(), general=False)
         return result
