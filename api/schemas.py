@@ -91,6 +91,8 @@ class EntryPatch(_In):
 
     version: int = Field(ge=1, le=MAX_INT, description="the version this change was made to; stale → 409")
     topic: Topic | None = None
+    aspect: str | None = Field(default=None, max_length=20, pattern=r"^[a-z]+$",
+                               description="what the entry is about (gaji, syarat…); null removes it")
     countries: list[str] | None = Field(default=None, max_length=60)
     status: Status | None = None
     texts: dict[Lang, LanguageText | None] | None = None

@@ -20,7 +20,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C load
 COUNTRIES_FILE = "countries.yaml"
 FORMATS = ("yaml", "json", "csv")
 CSV_COLUMNS = (
-    "id", "topic", "countries", "status", "version",
+    "id", "topic", "aspect", "countries", "status", "version",
     *(f"{lang}_{part}" for lang in LANGUAGES for part in ("question", "phrasings", "answer")),
     "sources", "reviewed_at", "review_due", "related",
 )
@@ -119,6 +119,7 @@ def _from_csv(text: str, file: str) -> tuple[Any, list[Problem]]:
         item: dict[str, Any] = {
             "id": row.get("id", ""),
             "topic": row.get("topic", ""),
+            "aspect": (row.get("aspect") or "").strip() or None,
             "countries": [c for c in (row.get("countries") or "").split(";") if c],
             "status": row.get("status") or "draft",
             "version": int(row["version"]) if (row.get("version") or "").isdigit() else 1,
@@ -270,7 +271,7 @@ def dump(entries: Iterable[EntryDoc], countries: Iterable[CountryDoc], fmt: str)
         writer.writeheader()
         for entry in entry_list:
             row: dict[str, Any] = {
-                "id": entry["id"], "topic": entry["topic"], "countries": ";".join(entry["countries"]),
+                "id": entry["id"], "topic": entry["topic"], "aspect": entry.get("aspect") or "", "countries": ";".join(entry["countries"]),
                 "status": entry["status"], "version": entry["version"],
                 "sources": json.dumps(entry["sources"], ensure_ascii=False),
                 "reviewed_at": entry["reviewed_at"], "review_due": entry["review_due"],

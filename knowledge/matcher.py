@@ -8,7 +8,7 @@ IDF-weighted coverage and country agreement; thresholds calibrated on the dev se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +17,27 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from knowledge import index as ix
+from knowledge.aspects import AspectCues, load_aspects
 from knowledge.intents import is_emergency, is_greeting, is_handoff_request
+from knowledge.language import LanguageGuesser
 from knowledge.lexicon import Lexicon
-from knowledge.normalize import Normalizer
+from knowledge.normalize import Analysis, Normalizer
+from knowledge.query import question_part
+from knowledge.scam import ScamRules, load_scam_rules
 from knowledge.schema import CountryDoc, EntryDoc
 
 CALIBRATION_FILE = Path(__file__).parent / "calibration.yaml"
+FUNCTION_WORDS_FILE = Path(__file__).parent / "lexicon" / "function_words.txt"
+ANSWER_ONLY_UNKNOWN = 0.75  # a word only answers use ("polisi" in "lapor polisi") says little about the question
+CORRECTED_UNKNOWN = 0.5  # a word the normaliser had to guess is half unknown
+MIN_SHARED_CONTENT = 2  # next to an unknown word, the entry must share this many known words of the message
 TOP_K = 10
 MAX_OPTIONS = 3
+# Words around a country in a follow-up question that asks the previous question again for it.
+FOLLOW_UP_WORDS = frozenset({
+    "kalau", "kalo", "klo", "kl", "di", "ke", "untuk", "buat", "yang", "dengan", "sama", "juga", "bagaimana",
+    "gimana", "terus", "lalu", "negara", "what", "about", "how", "in", "and", "dan", "atau", "or", "kak", "min",
+})
 
 
 @dataclass(frozen=True)
@@ -34,16 +47,25 @@ class MatchConfig:
     weights: dict[str, float]
     country: dict[str, float]
     thresholds: dict[str, float]
+    aspect: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> MatchConfig:
         """Read the calibration file."""
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(dict(data["weights"]), dict(data["country"]), dict(data["thresholds"]))
+        return cls(dict(data["weights"]), dict(data["country"]), dict(data["thresholds"]),
+                   dict(data.get("aspect") or {}))
 
     def with_thresholds(self, **changes: float) -> MatchConfig:
         """Return a copy with some thresholds replaced (for calibration sweeps)."""
-        return MatchConfig(self.weights, self.country, {**self.thresholds, **changes})
+        return MatchConfig(self.weights, self.country, {**self.thresholds, **changes}, self.aspect)
+
+    def with_values(self, section: str, **changes: float) -> MatchConfig:
+        """Return a copy with some values of one section (weights, country, aspect, thresholds) replaced."""
+        parts = {"weights": self.weights, "country": self.country, "thresholds": self.thresholds,
+                 "aspect": self.aspect}
+        parts[section] = {**parts[section], **changes}
+        return MatchConfig(**parts)
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,10 @@ class MatchResult:
     greeting: bool = False
     normalized: str = ""
     features: dict[str, Any] = field(default_factory=dict, compare=False)
+    aspects: tuple[str, ...] = ()  # aspects the message asks about
+    also: tuple[str, ...] = ()  # entries to send after the answer (the scam check next to a fee question)
+    general: bool = False  # the answer is the general entry: the country has none for this aspect
+    lang: str | None = None  # "en" when the message is written in English, else None
 
 
 class Matcher:
@@ -72,12 +98,24 @@ class Matcher:
         countries: Sequence[CountryDoc],
         lexicon: Lexicon,
         config: MatchConfig | None = None,
+        aspects: AspectCues | None = None,
+        scam: ScamRules | None = None,
     ) -> None:
         self.config = config or MatchConfig.load()
         self.lexicon = lexicon
+        self.aspects = aspects or load_aspects()
+        self.scam = scam or load_scam_rules()
         self.entries = sorted(entries, key=lambda e: e.id)
         self.entry_ids = [e.id for e in self.entries]
+        self.entry_position = {e.id: i for i, e in enumerate(self.entries)}
         self.entry_countries = [frozenset(e.countries) for e in self.entries]
+        self.entry_aspects = [e.aspect for e in self.entries]
+        # (country or "", aspect) -> entries: the candidates of "ASPECT of COUNTRY" without a scan.
+        self._by_place_aspect: dict[tuple[str, str | None], list[int]] = {}
+        for i, entry in enumerate(self.entries):
+            for place in entry.countries or [""]:
+                self._by_place_aspect.setdefault((place, entry.aspect), []).append(i)
+        self.language = LanguageGuesser.from_entries(self.entries, lexicon)
         base = Normalizer(lexicon)
         vocabulary: set[str] = set(lexicon.protected)
         for value in lexicon.words.values():
@@ -95,15 +133,22 @@ class Matcher:
         for country in countries:
             for alias in (*country.aliases, *country.names.values()):
                 vocabulary.update(base.base_tokens(alias))
+        # Aspect cue words are words of this domain even when no entry uses them ("mandarin").
+        vocabulary.update(self.aspects.words)
         vocabulary = {w for w in vocabulary if w}
         self.normalizer = base.with_vocabulary(frozenset(vocabulary))
         self._aliases: dict[tuple[str, ...], str] = {}
+        function_words = _read_words(FUNCTION_WORDS_FILE)
         for country in countries:
             for alias in (*country.aliases, *country.names.values(), country.code.lower()):
                 surface = self.normalizer.analyse(alias).surface
-                if surface and (len(surface) > 1 or len(surface[0]) > 2 or alias == country.code.lower()):
+                # A code is typed as a name ("tw", "hk"), unless it is an everyday word ("my salary", "is it").
+                is_code = alias == country.code.lower() and alias not in function_words
+                if surface and (len(surface) > 1 or len(surface[0]) > 2 or is_code):
                     self._aliases.setdefault(surface, country.code)
         self._longest_alias = max((len(a) for a in self._aliases), default=1)
+        self._alias_words = frozenset(w for alias in self._aliases for w in alias)
+        self._function_words = _read_words(FUNCTION_WORDS_FILE) | lexicon.fillers | FOLLOW_UP_WORDS
         self._build_index()
 
     def _build_index(self) -> None:
@@ -115,6 +160,7 @@ class Matcher:
         answer_slot: list[int] = []
         self._entry_rows: list[list[str]] = []
         self._entry_tokens: list[frozenset[str]] = []
+        self._entry_words: list[frozenset[str]] = []  # questions, phrasings and answers: what an entry talks about
         for entry_i, entry in enumerate(self.entries):
             seen: set[tuple[str, ...]] = set()
             strings: list[str] = []
@@ -129,10 +175,13 @@ class Matcher:
                         strings.append(" ".join(tokens))
             self._entry_rows.append(strings)
             self._entry_tokens.append(frozenset(t for s in strings for t in s.split()))
+            answer_words: set[str] = set()
             for slot, text in enumerate(entry.texts.values()):
                 answers.append(self.normalizer.tokens(text.answer))
+                answer_words.update(answers[-1])
                 answer_entry.append(entry_i)
                 answer_slot.append(slot)
+            self._entry_words.append(self._entry_tokens[-1] | answer_words)
         n = len(self.entries)
         # Slot-major layout: row k of entry e lives at k * n + e, so the best row of every entry is
         # one contiguous `reshape(slots, n).max(axis=0)` (several times faster than reduceat).
@@ -169,23 +218,99 @@ class Matcher:
                 i += 1
         return tuple(found)
 
-    def match(self, text: str, *, country: str | None = None, config: MatchConfig | None = None) -> MatchResult:
-        """Match one message; `country` is the conversation's country context, if any."""
+    def match(
+        self,
+        text: str,
+        *,
+        country: str | None = None,
+        aspect: str | None = None,
+        config: MatchConfig | None = None,
+    ) -> MatchResult:
+        """Match one message; `country` and `aspect` are the conversation's context (last country, last entry's aspect)."""
         cfg = config or self.config
-        analysis = self.normalizer.analyse(text or "")
-        surface = analysis.surface
-        named = self.countries_in(surface)
-        raw = self.normalizer.base_tokens(text or "")  # before typo fixes, which can turn "nampar" into "nama"
+        text = text or ""
+        full = self.normalizer.analyse(text)
+        raw = self.normalizer.base_tokens(text)  # before typo fixes, which can turn "nampar" into "nama"
         flags = {
-            "emergency": is_emergency(surface, self.lexicon, raw),
-            "handoff": is_handoff_request(surface, self.lexicon, raw),
-            "greeting": is_greeting(surface, self.lexicon),
+            "emergency": is_emergency(full.surface, self.lexicon, raw),
+            "handoff": is_handoff_request(full.surface, self.lexicon, raw),
+            "greeting": is_greeting(full.surface, self.lexicon),
         }
+        asked = question_part(text)
+        # A story is matched on its question; a country met only in the story is context, like the conversation's.
+        analysis = full if asked == text else self.normalizer.analyse(asked)
+        named = self.countries_in(analysis.surface)
+        story = self.countries_in(full.surface) if analysis is not full else ()
+        context = None if named else (story[0] if story else country)
+        aspects = self.aspects.find(analysis.surface, analysis.tokens)
+        if not aspects and aspect and named and self._only_follow_up(analysis.surface):
+            aspects = (aspect,)  # "kalo di taiwan?" after a wage answer: the wage of Taiwan
+        common = {"countries": named or story, "aspects": aspects, "lang": self.language.guess_text(text), **flags}
+        scam = tuple(e for e in self.scam.entries_for(text, full.surface) if e in self.entry_position)
+        result = self._decide(analysis, named, context, aspects, aspect, cfg, common)
+        return self._with_scam_check(result, scam, common) if scam else result
+
+    def _content(self, analysis: Analysis, query: Sequence[str]) -> tuple[list[str], float, bool]:
+        """The words that say what the message is about (no question words, no countries), and the unknown share.
+
+        Known words are those of the entries' questions and phrasings (and aspect cues); a word only
+        answers use ("polisi" in "lapor polisi") is mostly unknown, a word the normaliser guessed half.
+        """
+        content = [t for t in query if t not in self._function_words and t not in self._alias_words
+                   and not t.isdigit() and len(t) > 1]
+        known = [t for t in content if t in self.bm25.idf or t in self.aspects.words]
+        if not content:
+            return known, 0.0, False
+        unknown = sum(ANSWER_ONLY_UNKNOWN if t in self.answer_bm25.idf else 1.0 for t in content if t not in known)
+        has_unknown_word = len(known) < len(content)
+        unknown += CORRECTED_UNKNOWN * analysis.corrected
+        return known, min(unknown / len(content), 1.0), has_unknown_word
+
+    def _about_unknown(self, result: MatchResult, known: list[str], has_unknown_word: bool) -> bool:
+        """True when an unknown word is what the message asks about: the chosen entry shares fewer than two of
+        the message's other words (a word only its answer uses counts half).
+
+        "cara daftar jadi polisi" shares only "daftar" with the registration entry: the question is about
+        the police. "agensi nakal, telp nomer brp" shares several words with the contacts entry: "nakal"
+        is a detail around a question we know.
+        """
+        if not has_unknown_word:
+            return False
+        chosen = result.entry_id or (result.options[0] if result.options else None)
+        if chosen is None:
+            return False
+        position = self.entry_position[chosen]
+        asked, told = self._entry_tokens[position], self._entry_words[position]
+        # A word the entry's questions use, or one naming the entry's aspect, counts fully; one only its answer
+        # uses counts half.
+        aspect = self.entry_aspects[position]
+        shared = sum(
+            1.0 if t in asked or (aspect and self.aspects.words.get(t) == aspect) else 0.5 if t in told else 0.0
+            for t in known
+        )
+        return shared < MIN_SHARED_CONTENT
+
+    def _only_follow_up(self, surface: Sequence[str]) -> bool:
+        """True when the words are nothing but a country and follow-up words ("kalau di taiwan?")."""
+        rest = [w for w in surface if w not in self._alias_words and w not in FOLLOW_UP_WORDS
+                and w not in self.lexicon.fillers]
+        return not rest
+
+    def _decide(
+        self,
+        analysis: Analysis,
+        named: tuple[str, ...],
+        context: str | None,
+        aspects: tuple[str, ...],
+        context_aspect: str | None,
+        cfg: MatchConfig,
+        common: dict[str, Any],
+    ) -> MatchResult:
         normalized = " ".join(analysis.tokens)
         query = list(dict.fromkeys(analysis.tokens))
         known = [t for t in query if t in self.bm25.idf]
         if not known or not self.entries:
-            return MatchResult("fallback", None, 0.0, (), countries=named, normalized=normalized, **flags)
+            return MatchResult("fallback", None, 0.0, (), normalized=normalized, **common)
         # A word only the answers use is still a word of this domain; only words found nowhere in the
         # knowledge base count as unknown, at the highest weight: they name what we do not cover.
         term_weight = {t: self.bm25.idf[t] for t in known}
@@ -194,7 +319,8 @@ class Matcher:
             1 for t in query if t not in term_weight and t not in self.answer_bm25.idf
         )
         total_weight = sum(term_weight.values()) + answer_only + unknown_weight
-        unknown_share = unknown_weight / total_weight
+        content_known, content_unknown, has_unknown_word = self._content(analysis, query)
+        unknown_share = max(unknown_weight / total_weight, content_unknown)
         bm25 = self._best_per_entry(ix.score_rows(self.bm25, dict.fromkeys(known, 1.0)), self._slots) / total_weight
         chars = self._best_per_entry(ix.score_rows(self.chars, ix.char_query_weights(self.chars, query)), self._slots)
         answer_known = [t for t in query if t in self.answer_bm25.idf]
@@ -205,16 +331,26 @@ class Matcher:
         answer = self._best_per_entry(answer_rows, self._answer_slots) / (answer_total or 1.0)
         pre = bm25 + 0.5 * chars + 0.3 * answer
         k = min(TOP_K, len(pre))
-        top = np.argpartition(-pre, k - 1)[:k]
-        wanted = set(named) if named else ({country} if country else set())
+        wanted = set(named) if named else ({context} if context else set())
+        accepted = self.aspects.accepted(aspects)
+        top = set(int(i) for i in np.argpartition(-pre, k - 1)[:k] if pre[i] > 0)
+        if aspects and wanted:
+            # Every entry of the country on the asked aspect is a candidate, however few words it shares.
+            extra = [i for place in (*wanted, "") for a in accepted
+                     for i in self._by_place_aspect.get((place, a), ()) if pre[i] > 0]
+            top.update(sorted(extra, key=lambda i: -pre[i])[:TOP_K])
+        # A country-specific entry with no country anywhere in sight: a general entry should come first.
+        unplaced = not wanted
         scored: list[tuple[float, int, dict[str, float]]] = []
+        joined = " ".join(query)
         for i in top:
-            if pre[i] <= 0:
-                continue
+            entry_countries = self.entry_countries[i]
+            if named and entry_countries and not entry_countries & set(named):
+                continue  # a message naming another country never gets this entry
             tokens = self._entry_tokens[i]
             covered = sum(w for t, w in term_weight.items() if t in tokens)
             coverage = covered / total_weight
-            best_row = process.extractOne(normalized, self._entry_rows[i], scorer=fuzz.token_sort_ratio)
+            best_row = process.extractOne(joined, self._entry_rows[i], scorer=fuzz.token_sort_ratio)
             fuzzy = best_row[1] / 100.0 if best_row else 0.0
             feats = {
                 "bm25": min(float(bm25[i]), 1.0),
@@ -224,41 +360,133 @@ class Matcher:
                 "answer": min(float(answer[i]), 1.0),
             }
             score = sum(cfg.weights[name] * value for name, value in feats.items())
-            score += self._country_adjustment(self.entry_countries[i], named, wanted, cfg)
+            score += self._country_adjustment(entry_countries, named, wanted, cfg)
+            score += self._aspect_adjustment(self.entry_aspects[i], aspects, accepted, context_aspect, cfg)
+            if unplaced and entry_countries:
+                score += cfg.country.get("unplaced_specific", 0.0)
             feats["score"] = score
-            scored.append((score, int(i), feats))
+            scored.append((score, i, feats))
         if not scored:
-            return MatchResult("fallback", None, 0.0, (), countries=named, normalized=normalized, **flags)
+            return MatchResult("fallback", None, 0.0, (), normalized=normalized, **common)
         scored.sort(key=lambda s: (-s[0], self.entry_ids[s[1]]))
         candidates = tuple((self.entry_ids[i], round(max(s, 0.0), 4)) for s, i, _ in scored[:5])
+        th = cfg.thresholds
+        best, _top, best_feats = scored[0]
+        second = scored[1][0] if len(scored) > 1 else 0.0
+        features = {"best": best_feats, "margin": best - second, "unknown_share": unknown_share,
+                    "rule": "score"}
+        base = {"candidates": candidates, "normalized": normalized, "features": features, **common}
+        if unknown_share > th["max_unknown"]:
+            return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
+        if aspects and wanted:
+            result = self._aspect_decision(scored, wanted, aspects, th, base)
+        else:
+            result = self._score_decision(scored, len(query), th, base)
+        if result.decision != "fallback" and self._about_unknown(result, content_known, has_unknown_word):
+            features["rule"] = "unknown-subject"
+            return replace(result, decision="fallback", entry_id=None, options=(), general=False)
+        return result
+
+    def _aspect_decision(
+        self,
+        scored: list[tuple[float, int, dict[str, float]]],
+        wanted: set[str],
+        aspects: tuple[str, ...],
+        th: dict[str, float],
+        base: dict[str, Any],
+    ) -> MatchResult:
+        """ASPECT of COUNTRY: the country's entry on that aspect wins; else the general one, said to be general."""
+        stand_in = self.aspects.accepted(aspects)
+        own = [s for s in scored if self.entry_countries[s[1]] & wanted and self.entry_aspects[s[1]] in stand_in]
+        general = [s for s in scored if not self.entry_countries[s[1]] and self.entry_aspects[s[1]] in aspects]
+        placed = [s for s in scored if self.entry_countries[s[1]] & wanted]
+        fitting = own or general
+        if placed and fitting and placed[0][0] - fitting[0][0] >= th["aspect_override"]:
+            # An entry of the country on another aspect fits far better: it covers this one too (a scheme's
+            # page with its costs), or the cue word was a side remark. Decide by score as usual.
+            base["features"]["rule"] = "aspect-override"
+            return self._score_decision(scored, 2, th, base)
+        base["features"]["rule"] = "aspect-country"
+        if own:
+            best, i, _feats = own[0]
+            if best >= th["aspect_answer"]:
+                return MatchResult("answer", self.entry_ids[i], max(0.0, min(best, 1.0)), **base)
+            return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
+        untagged = [s for s in scored if self.entry_aspects[s[1]] is None]
+        if untagged:
+            # Content without aspects (older imports): rank as usual, but never an entry of another aspect.
+            base["features"]["rule"] = "aspect-untagged"
+            fitting = [s for s in scored if self.entry_aspects[s[1]] in (None, *stand_in)]
+            return self._score_decision(fitting, 2, th, base)
+        base["features"]["rule"] = "aspect-general"
+        if not general:
+            return MatchResult("fallback", None, 0.0, **base)
+        result = self._score_decision(general, 2, {**th, "margin": th["general_margin"]}, base)
+        if result.decision == "answer":
+            return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)
+        return result
+
+    def _score_decision(
+        self, scored: list[tuple[float, int, dict[str, float]]], n_words: int, th: dict[str, float],
+        base: dict[str, Any],
+    ) -> MatchResult:
+        """Answer a clear winner, ask between close ones, fall back below the clarify threshold."""
         best, best_i, best_feats = scored[0]
         second = scored[1][0] if len(scored) > 1 else 0.0
-        th = cfg.thresholds
         confidence = max(0.0, min(best, 1.0))
-        features = {"best": best_feats, "margin": best - second, "unknown_share": unknown_share}
-        if unknown_share > th["max_unknown"]:
-            return MatchResult("fallback", None, confidence, candidates, countries=named, normalized=normalized,
-                               features=features, **flags)
         # One word that other entries share too ("paspor") is too short to answer: ask which one.
-        too_short = len(query) <= 1 and second >= th["clarify"]
+        too_short = n_words <= 1 and second >= th["clarify"]
         if (
             best >= th["answer"]
             and best - second >= th["margin"]
             and best_feats["coverage"] >= th["min_coverage"]
             and not too_short
         ):
-            return MatchResult("answer", self.entry_ids[best_i], confidence, candidates, countries=named,
-                               normalized=normalized, features=features, **flags)
+            return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
         if best >= th["clarify"] and best_feats["coverage"] >= th["min_coverage"] * 0.75:
-            options = tuple(
-                self.entry_ids[i] for s, i, _ in scored[:MAX_OPTIONS] if s >= best - th["clarify_band"]
-            )
+            options = tuple(self.entry_ids[i] for s, i, _ in scored[:MAX_OPTIONS] if s >= best - th["clarify_band"])
             if len(options) == 1 and len(scored) > 1:
                 options = (options[0], self.entry_ids[scored[1][1]])
-            return MatchResult("clarify", None, confidence, candidates, options=options, countries=named,
-                               normalized=normalized, features=features, **flags)
-        return MatchResult("fallback", None, confidence, candidates, countries=named, normalized=normalized,
-                           features=features, **flags)
+            if len(options) == 1:
+                return MatchResult("answer", options[0], confidence, **base)
+            return MatchResult("clarify", None, confidence, options=options, **base)
+        return MatchResult("fallback", None, confidence, **base)
+
+    def _with_scam_check(self, result: MatchResult, scam: tuple[str, ...], common: dict[str, Any]) -> MatchResult:
+        """A doubt about an offer, a company or a payment always gets the agency check and the scam signs."""
+        if result.decision == "answer" and result.entry_id:
+            also = tuple(e for e in scam if e != result.entry_id)[:1]
+            return replace(result, also=also)
+        wanted_aspect = self.entry_aspects[self.entry_position[scam[0]]]
+        top = next((e for e, _s in result.candidates[:3] if self.entry_aspects[self.entry_position[e]] == wanted_aspect),
+                   None)
+        if top:
+            # The ranking found a more specific entry on the same aspect ("calo minta 1,5jt buat paspor": the
+            # passport fee, not placement costs in general): answer it, with the scam signs after.
+            also = tuple(e for e in scam if e != top)[:1]
+            return replace(result, decision="answer", entry_id=top, options=(), also=also,
+                           features={**result.features, "rule": "scam"})
+        features = {**result.features, "rule": "scam"}
+        return MatchResult("answer", scam[0], max(result.confidence, 0.5), result.candidates, also=scam[1:2],
+                           normalized=result.normalized, features=features, **common)
+
+    @staticmethod
+    def _aspect_adjustment(
+        entry_aspect: str | None, aspects: tuple[str, ...], accepted: frozenset[str], context_aspect: str | None,
+        cfg: MatchConfig,
+    ) -> float:
+        a = cfg.aspect
+        if not entry_aspect:
+            return 0.0
+        if aspects:
+            if entry_aspect == aspects[0]:
+                return a.get("agree", 0.0)  # the aspect named first is the one asked ("gaji … kontrak baru brp")
+            if entry_aspect in aspects:
+                return a.get("agree_later", 0.0)
+            return a.get("stand_in", 0.0) if entry_aspect in accepted else a.get("conflict", 0.0)
+        if context_aspect and entry_aspect == context_aspect:
+            return a.get("context_agree", 0.0)
+        return 0.0
 
     @staticmethod
     def _country_adjustment(
@@ -272,3 +500,11 @@ class Matcher:
         if wanted:
             return c["context_agree"] if entry_countries & wanted else c["context_conflict"]
         return 0.0
+
+
+def _read_words(path: Path) -> frozenset[str]:
+    """Whitespace-separated words of a data file, '#' starting a comment."""
+    words: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words.update(line.split("#", 1)[0].lower().split())
+    return frozenset(words)

@@ -28,6 +28,7 @@ class EntryRow(SQLModel, table=True):
     __tablename__ = "entries"
     id: str = Field(primary_key=True, max_length=60)
     topic: str = Field(max_length=20, index=True)
+    aspect: str | None = Field(default=None, max_length=20, index=True)
     countries: list[str] = _json()
     status: str = Field(default="draft", max_length=12, index=True)
     version: int = Field(default=1)

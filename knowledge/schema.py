@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from knowledge.aspects import ASPECTS
+
 TOPICS = ("requirements", "documents", "procedure", "costs", "safety", "country", "programme", "rights")
 STATUSES = ("draft", "published", "archived")
 LANGUAGES = ("id", "en")
@@ -62,6 +64,7 @@ class EntryDoc(_Strict):
 
     id: str
     topic: Topic
+    aspect: str | None = None  # what the question is about (gaji, syarat…): one of knowledge.aspects.ASPECTS
     countries: list[str] = Field(default_factory=list)
     status: Status = "draft"
     version: int = Field(default=1, ge=1)
@@ -78,6 +81,13 @@ class EntryDoc(_Strict):
     def _slug(cls, value: str) -> str:
         if not SLUG_RE.match(value):
             raise ValueError("must be a slug: lower-case letters, digits and '-', at most 60 characters")
+        return value
+
+    @field_validator("aspect")
+    @classmethod
+    def _aspect(cls, value: str | None) -> str | None:
+        if value is not None and value not in ASPECTS:
+            raise ValueError(f"unknown aspect {value!r}; use one of {', '.join(ASPECTS)}")
         return value
 
     @field_validator("countries")

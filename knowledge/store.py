@@ -16,7 +16,7 @@ from knowledge.schema import CountryDoc, EntryDoc
 
 CONTENT_VERSION = "content_version"
 MAX_SAMPLES = 5
-_CONTENT_FIELDS = ("topic", "countries", "status", "texts", "sources", "related", "reviewed_at", "review_due")
+_CONTENT_FIELDS = ("topic", "aspect", "countries", "status", "texts", "sources", "related", "reviewed_at", "review_due")
 
 
 class StoreError(Exception):
@@ -53,7 +53,7 @@ def entry_doc(row: EntryRow) -> EntryDoc:
     """Turn a row into the validated entry document."""
     return EntryDoc.model_validate(
         {
-            "id": row.id, "topic": row.topic, "countries": row.countries, "status": row.status,
+            "id": row.id, "topic": row.topic, "aspect": row.aspect, "countries": row.countries, "status": row.status,
             "version": row.version, "texts": row.texts, "sources": row.sources, "related": row.related,
             "reviewed_at": row.reviewed_at, "review_due": row.review_due, "updated_by": row.updated_by,
             "updated_at": as_utc(row.updated_at),

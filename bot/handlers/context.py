@@ -82,9 +82,9 @@ class Context:
         self.translator = translator(lang)
 
     def match(self) -> MatchResult:
-        """Match the text once, with the conversation's country as context."""
+        """Match the text once, with the conversation's country and last answer as context."""
         if self._match is None:
-            self._match = self.snapshot.match(self.text, country=self.state.country)
+            self._match = self.snapshot.match(self.text, country=self.state.country, last_entry=self.state.last_entry)
         return self._match
 
     def entry(self, entry_id: str | None) -> EntryDoc | None:

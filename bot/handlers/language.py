@@ -1,4 +1,4 @@
-"""Choosing the language: buttons on request, and switching at once on lang:id / lang:en."""
+"""Choosing the language: buttons on request, switching at once on lang:id / lang:en, and following an English message."""
 
 from __future__ import annotations
 
@@ -20,3 +20,19 @@ def handle(msg: IncomingMessage, ctx: Context) -> HandlerResult | None:
         return None
     buttons = tuple(Button(replies.LANGUAGE_NAMES[lang], f"lang:{lang}") for lang in SUPPORTED)
     return HandlerResult("info", (Reply(ctx._("Choose your language:"), buttons),))
+
+
+def follow_message_language(ctx: Context, message_lang: str | None) -> bool:
+    """Answer a whole English message in English (this reply only); True when switching for good should be offered."""
+    if message_lang != "en" or ctx.locale == "en" or "en" not in SUPPORTED:
+        return False
+    ctx.set_locale("en")
+    return True
+
+
+def switch_offer(ctx: Context) -> Reply:
+    """The offer to keep answering in English, with buttons for both languages."""
+    return Reply(
+        ctx._("You wrote in English, so I answered in English. Keep English from now on?"),
+        (Button(replies.LANGUAGE_NAMES["en"], "lang:en"), Button(replies.LANGUAGE_NAMES["id"], "lang:id")),
+    )

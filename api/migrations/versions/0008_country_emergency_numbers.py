@@ -1,15 +1,15 @@
 """country emergency numbers: who a person in danger in each country calls
 
-Revision ID: 0007e
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 09:00:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007e'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

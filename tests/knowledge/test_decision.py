@@ -1,0 +1,138 @@
+"""The decision on real content: aspect × country, unknown subjects, scam doubts, stories and English (issue 14)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.aspects import ASPECTS, load_aspects
+from knowledge.loader import load_seed
+from knowledge.snapshot import Snapshot
+
+
+def test_every_seed_entry_has_an_allowed_aspect() -> None:
+    kb = load_seed()
+    assert kb.ok
+    assert all(e.aspect in ASPECTS for e in kb.entries), [e.id for e in kb.entries if e.aspect not in ASPECTS]
+
+
+def test_a_phrase_wins_over_the_words_inside_it() -> None:
+    cues = load_aspects()
+    assert cues.find("gaji tidak dibayar dua bulan".split()) == ("hak",)
+    assert cues.find("berapa upah di korea".split()) == ("gaji",)
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "expected"),
+    [
+        ("upah bulanan di korea sekarang brp", None, "gaji-korea"),
+        ("kalau mau jadi prt di sana apa saja persyaratannya", "HK", "syarat-hongkong"),
+        ("harus bisa bahasa jepang gak", "JP", "bahasa-jepang"),
+        ("nomer telpon kedutaan di seoul", None, "kontak-korea"),
+    ],
+)
+def test_aspect_of_a_country_answers_that_countrys_entry(
+    seed_snapshot: Snapshot, text: str, country: str | None, expected: str
+) -> None:
+    result = seed_snapshot.match(text, country=country)
+    assert (result.decision, result.entry_id) == ("answer", expected), result.candidates
+
+
+def test_a_country_without_that_aspect_never_gets_another_aspect(seed_snapshot: Snapshot) -> None:
+    """Taiwan has no language entry: never the yes/no of an unrelated entry ("Bisa.")."""
+    result = seed_snapshot.match("wajib bisa ngomong mandarin kah", country="TW")
+    assert result.decision != "answer" or seed_snapshot.entries[result.entry_id].aspect == "bahasa"
+    assert result.entry_id != "pmi-mandiri"
+
+
+def test_a_cost_question_about_a_country_gets_a_cost_answer(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("ongkos brp kalo mau ke hongkong")
+    chosen = [result.entry_id] if result.entry_id else list(result.options)
+    assert chosen and all(seed_snapshot.entries[e].aspect == "biaya" for e in chosen), result
+    assert "syarat-hongkong" not in chosen
+
+
+def test_a_general_answer_is_marked_general(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("batas usia buat kerja di polandia berapa")
+    if result.decision == "answer":
+        assert result.general or seed_snapshot.entries[result.entry_id].countries == ["PL"]
+
+
+def test_a_message_naming_another_country_never_gets_this_countrys_entry(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("gaji pabrik di malaysia sebulan", country="TW")
+    assert result.entry_id != "gaji-taiwan"
+    assert "gaji-taiwan" not in result.options
+
+
+def test_the_follow_up_country_reuses_the_last_aspect(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("klo di korea?", last_entry="gaji-hongkong")
+    assert (result.decision, result.entry_id) == ("answer", "gaji-korea")
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed"),
+    [
+        ("bikin paspor dimana, bayar brp", {"paspor-pmi", "biaya-paspor"}),
+        ("pasporku dipegang PT, boleh ga", {"paspor-ditahan"}),
+    ],
+)
+def test_new_users_general_questions_get_the_general_entry(
+    seed_snapshot: Snapshot, text: str, allowed: set[str]
+) -> None:
+    result = seed_snapshot.match(text)
+    assert result.decision == "answer" and result.entry_id in allowed, result.candidates
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("gimana caranya jadi tentara", "TW"),
+        ("resep opor ayam yg enak", "MY"),
+        ("ibukota jepang apa sih", None),
+        ("what is the tallest mountain in the world", None),
+        ("syarat bikin sim a apa aja", "HK"),
+    ],
+)
+def test_out_of_scope_stays_out_whatever_the_country(seed_snapshot: Snapshot, text: str, country: str | None) -> None:
+    assert seed_snapshot.match(text, country=country).decision == "fallback"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PT Maju Terus Sejahtera itu resmi apa bodong? sy diminta tf 8jt dulu",
+        "ada lowongan di ig ke polandia, disuruh kirim uang 3 juta buat visa, aman gak",
+        "katanya bisa berangkat ke dubai pake visa turis terus kerja disana, bener ga",
+    ],
+)
+def test_scam_doubts_get_the_agency_check_or_the_scam_signs(seed_snapshot: Snapshot, text: str) -> None:
+    result = seed_snapshot.match(text)
+    sent = {result.entry_id, *result.also}
+    assert result.decision == "answer"
+    assert sent & {"cek-p3mi", "ciri-penipuan", "visa-kerja"}, result
+
+
+def test_a_long_story_is_matched_on_its_question(seed_snapshot: Snapshot) -> None:
+    story = (
+        "Selamat malam kak. Saya anak pertama dari empat bersaudara, bapak sudah lama sakit dan ibu jualan "
+        "gorengan di depan sekolah. Saya lulus SMK tahun lalu dan sampai sekarang belum dapat kerja tetap, "
+        "cuma bantu-bantu di warung tetangga. Teman sekelas saya sudah berangkat dan katanya lumayan. "
+        "Kalau mau kerja di pabrik di Korea, syaratnya apa saja ya kak?"
+    )
+    result = seed_snapshot.match(story)
+    assert (result.decision, result.entry_id) == ("answer", "syarat-korea"), result.candidates
+
+
+def test_a_story_about_a_tourist_visa_job_gets_the_scam_answer(seed_snapshot: Snapshot) -> None:
+    story = (
+        "Kak aku mau cerita. Sepupuku kenal orang yang bisa masukin kerja jadi pelayan toko di Kuala Lumpur. "
+        "Katanya ga perlu urus apa-apa di disnaker, cukup bayar 6 juta buat tiket dan berangkat pakai visa "
+        "turis, nanti izin kerjanya diurus majikan. Sepupuku sudah transfer separuhnya. Itu beneran resmi?"
+    )
+    result = seed_snapshot.match(story)
+    assert result.decision == "answer"
+    assert {result.entry_id, *result.also} & {"visa-kerja", "ciri-penipuan"}
+
+
+def test_an_english_question_is_flagged_english_and_an_indonesian_one_is_not(seed_snapshot: Snapshot) -> None:
+    assert seed_snapshot.match("how long is the work contract in korea").lang == "en"
+    assert seed_snapshot.match("berapa lama kontrak kerja di korea").lang is None
