@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from knowledge import stemming
 from knowledge.lexicon import Lexicon
 from knowledge.spelling import Speller
 from knowledge.stemming import affix_candidates, stem
@@ -191,6 +192,8 @@ class Normalizer:
         """
         if word in self.lexicon.protected or len(word) <= MIN_STEM_LENGTH + 1 or not word.isalpha():
             return word
+        if word not in self.vocabulary:
+            return self._stem_unknown(word)
         root = stem(word)
         usable = root not in self.lexicon.protected
         if root != word and usable and root in self.vocabulary:
@@ -206,3 +209,12 @@ class Normalizer:
         if best != word:
             return best
         return root if usable else word
+
+    def _stem_unknown(self, word: str) -> str:
+        """A word the content never uses (a query's): the root of a content word it is an affixed form of,
+        else a dictionary root inside it; set look-ups only, so an unseen word costs no stemmer run."""
+        known = [f for f in stemming.forms(word) if len(f) >= MIN_STEM_LENGTH and f in self.vocabulary]
+        if known:
+            return self._stem(max(known, key=len))
+        roots = [r for r in stemming.dictionary_roots(word) if r not in self.lexicon.protected]
+        return max(roots, key=len, default=word)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 
 from rapidfuzz.distance import OSA
 
-from knowledge.stemming import root_words, stem
+from knowledge.stemming import dictionary_roots, root_words
 
 VOWELS = frozenset("aeiou")
 MIN_ABBREVIATION_LENGTH = 3  # "gji"; two letters ("sd", "kk") are too often acronyms
@@ -68,8 +68,8 @@ class Speller:
         # Checked last, as the dictionary look-up is the slow part and most tokens have no candidate at all.
         if found is None or token in root_words():
             return None
-        root = stem(token)
-        if root != token and (root in self._vocabulary or distance > 1):
+        roots = dictionary_roots(token)
+        if roots and (distance > 1 or not self._vocabulary.isdisjoint(roots)):
             return None  # an affixed real word: its root, not a neighbour, is what it means
         return found
 

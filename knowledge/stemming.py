@@ -4,7 +4,9 @@ Sastrawi (Enhanced Confix Stripping over a dictionary of ~30,000 root words) doe
 morphology: me-/ber-/di-/ter-/pe-/ke- prefixes, -kan/-i/-an suffixes and the -nya/-ku/-mu/-lah/-kah
 clitics. Around it: the colloquial affixes it does not know (ng-/nge-/ny- for me-, -in for -kan), a
 set for its dictionary (its own list makes one word cost ~100 ms), and a process-wide cache, so a
-word is stemmed once however many snapshots are built. The same function serves content and queries.
+word is stemmed once however many snapshots are built. Sastrawi still takes about a millisecond a word,
+so it runs on the content's words (at build time); a query's unknown words get the cheap `forms` and
+`dictionary_roots`, which need only set look-ups.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ _EXCEPTIONS = {"berikan": "beri", "bali": "bali", "bekasi": "bekasi", "menangis"
 # Plain affix stripping, for the candidates Sastrawi's ordered rules miss (`dikurangi` → `kurang`);
 # a candidate counts only if it is a known word, so damage is bounded.
 _SUFFIXES = ("kan", "an", "i", "nya")
+_PARTICLES = ("nya", "ku", "mu", "lah", "kah", "pun")
 _PREFIXES = (
     ("meng", ("", "k")), ("meny", ("s",)), ("mem", ("", "p")), ("men", ("", "t")), ("me", ("",)),
     ("peng", ("", "k")), ("peny", ("s",)), ("pem", ("", "p")), ("pen", ("", "t")), ("per", ("",)),
@@ -91,6 +94,25 @@ def affix_candidates(word: str) -> list[str]:
                         if (restore + rest).startswith(prefix2) and prefix2 in ("per", "ber", "ter", "pe"):
                             candidates.append((restore + rest)[len(prefix2) :])
     return candidates
+
+
+def forms(word: str) -> list[str]:
+    """Cheap guesses at `word` without its affixes: particles off, colloquial rewrites, plain stripping."""
+    bases = [word] + [word[: -len(p)] for p in _PARTICLES if word.endswith(p) and len(word) - len(p) > MIN_ROOT_LENGTH]
+    out: list[str] = []
+    for base in bases:
+        for form in (base, *_colloquial_forms(base)):
+            out.extend(affix_candidates(form))
+    return [f for f in dict.fromkeys(out) if f != word]
+
+
+def dictionary_roots(word: str) -> list[str]:
+    """Dictionary roots that plain stripping finds in `word`, with no stemmer run: first those inside it
+    (`kepotong` → `potong`), else those with a restored initial (`penahanan` → `tahan`, `motongin` → `potong`)."""
+    roots = root_words()
+    found = [f for f in forms(word) if len(f) > MIN_ROOT_LENGTH and f in roots]
+    inside = [f for f in found if f in word]
+    return inside or found
 
 
 @lru_cache(maxsize=100_000)
