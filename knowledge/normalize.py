@@ -104,6 +104,8 @@ class Normalizer:
         self._phrases = dict(lexicon.phrases)
         self._phrase_sizes = _phrase_sizes(self._phrases)
         self._speller = Speller(self.vocabulary)
+        # Roots of the vocabulary's words met so far: the content's, once the matcher has indexed it.
+        self._content_roots: set[str] = set()
         self._analyse = lru_cache(maxsize=50_000)(self._analyse_uncached)
         self._word = lru_cache(maxsize=50_000)(self._word_uncached)
         self._stem = lru_cache(maxsize=50_000)(self._stem_uncached)
@@ -164,7 +166,7 @@ class Normalizer:
             if token.endswith(clitic) and len(base) >= shortest:
                 if base in words:
                     return tuple(words[base].split()), False, False
-                if base in self.vocabulary:
+                if base in self.vocabulary or base in self.lexicon.fillers:
                     return (base,), False, False
         # Doubled letters and elongation left by raw_tokens (`brpp`, `gajii`): the word with runs collapsed.
         undoubled = re.sub(r"(.)\1", r"\1", token)
@@ -194,6 +196,11 @@ class Normalizer:
             return word
         if word not in self.vocabulary:
             return self._stem_unknown(word)
+        root = self._stem_known(word)
+        self._content_roots.add(root)
+        return root
+
+    def _stem_known(self, word: str) -> str:
         root = stem(word)
         usable = root not in self.lexicon.protected
         if root != word and usable and root in self.vocabulary:
@@ -216,5 +223,7 @@ class Normalizer:
         known = [f for f in stemming.forms(word) if len(f) >= MIN_STEM_LENGTH and f in self.vocabulary]
         if known:
             return self._stem(max(known, key=len))
-        roots = [r for r in stemming.dictionary_roots(word) if r not in self.lexicon.protected]
+        # Only a root the content's words also reduce to helps; any other keeps the word itself, which
+        # stays unknown to the index (a sign of an out-of-scope message) instead of becoming noise.
+        roots = [r for r in stemming.dictionary_roots(word) if r in self.vocabulary or r in self._content_roots]
         return max(roots, key=len, default=word)

@@ -143,7 +143,14 @@ def test_an_ambiguous_abbreviation_corrects_nothing() -> None:
 
 # --- Indonesian affixes and clitics beyond the lexicon (knowledge/stemming.py) ---------------------------------
 
-STEMMER = Normalizer(LEXICON).with_vocabulary(frozenset("urus pulang tahan".split()))
+STEMMER = Normalizer(LEXICON).with_vocabulary(frozenset("urus pulang tahan dipotong berikan dikurangi".split()))
+STEMMER.tokens("dipotong berikan dikurangi")  # as the matcher does when it indexes the content: its roots become known
+
+
+def test_an_unknown_word_keeps_its_form_unless_its_root_is_the_contents() -> None:
+    """`mancing` has a dictionary root, but no content word shares it: the word stays, unknown to the index."""
+    assert STEMMER.tokens("dipancing") == ("dipancing",)
+    assert STEMMER.tokens("kepotong") == ("potong",)
 
 
 @pytest.mark.parametrize("forms", [
@@ -169,3 +176,15 @@ def test_known_sastrawi_errors_are_overridden() -> None:
 
 def test_a_filler_with_a_clitic_is_dropped() -> None:
     assert NORMALIZER.tokens("kakaknya dong") == ()
+
+
+@pytest.mark.parametrize(("message", "standard"), [
+    ("kulo pengen kerjo teng jepang, syarate nopo mawon?", "saya mau kerja di jepang syarat apa saja"),
+    ("nyuwun pirsa, gajinipun pinten?", "mau tanya gaji berapa"),
+    ("paspor kula dipun tahan majikan, pareng mboten?", "paspor saya ditahan majikan boleh tidak"),
+    ("kumaha carana ngadaptar jadi pmi?", "bagaimana cara daftar jadi pmi"),
+    ("abdi hoyong damel di taiwan, sabaraha gajina?", "saya mau kerja di taiwan berapa gaji"),
+    ("pspr ku ditahan", "paspor saya ditahan"),
+])
+def test_krama_and_sundanese_sentences_read_as_standard_indonesian(message: str, standard: str) -> None:
+    assert " ".join(NORMALIZER.analyse(message).surface) == standard
