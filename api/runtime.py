@@ -21,7 +21,8 @@ from api.settings import Settings
 from bot.core import Conversation
 from bot.privacy import SqlUserDataEraser
 from bot.state import SqlRecorder, SqlStateStore
-from knowledge.lexicon import Lexicon, load_lexicon
+from knowledge.editing import list_lexicon
+from knowledge.lexicon import Lexicon, load_lexicon, with_additions
 from knowledge.snapshot import Snapshot, build_snapshot
 from knowledge.store import content_version, list_countries, list_entries
 
@@ -29,13 +30,15 @@ log = logging.getLogger(__name__)
 
 
 def load_snapshot(engine: Engine, *, lexicon: Lexicon | None = None, include_drafts: bool = False) -> Snapshot:
-    """Build a snapshot of the content now in the database."""
+    """Build a snapshot of the content now in the database, with the editors' lexicon rows applied."""
     with Session(engine) as session:
         version = content_version(session)
         statuses = ("published", "draft") if include_drafts else ("published",)
         entries = list_entries(session, statuses)
         countries = list_countries(session)
-    return build_snapshot(entries, countries, version=version, include_drafts=include_drafts, lexicon=lexicon)
+        additions = [(row.key, row.value) for row in list_lexicon(session)]
+    merged = with_additions(lexicon or load_lexicon(), additions)
+    return build_snapshot(entries, countries, version=version, include_drafts=include_drafts, lexicon=merged)
 
 
 def settle_heap() -> None:

@@ -301,11 +301,28 @@ class CountriesPage(BaseModel):
     count: int
 
 
+LexiconLang = Literal["id", "en", "jv", "su"]
+
+
+class LexiconIn(BaseModel):
+    """An editor's synonym or slang word: messages with `word` are read as if they said `means`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    word: str = Field(min_length=1, max_length=100, pattern=TEXT_PATTERN,
+                      description="the word or phrase people type, e.g. `gajih` or `jalur belakang`")
+    means: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN,
+                       description="what it means in the words of the content, e.g. `gaji` or `nonprosedural`")
+    lang: LexiconLang | None = Field(default=None, description="its language: id, en, jv (Javanese), su (Sundanese)")
+
+
 class LexiconOut(BaseModel):
     """An editor's lexicon addition."""
 
+    id: int
     key: str
     value: str
+    lang: LexiconLang | None = None
     note: str | None
     created_by: str | None
     created_at: UtcDatetime

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
+from knowledge.lexicon import load_lexicon
 from knowledge.loader import KnowledgeBase, Problem, check_consistency
 from knowledge.models import (
     AuditRow,
@@ -37,6 +38,7 @@ from knowledge.models import (
     UnansweredRow,
     utcnow,
 )
+from knowledge.normalize import clean
 from knowledge.schema import MAX_PHRASINGS, SLUG_RE, EntryDoc
 from knowledge.store import (
     StoreError,
@@ -49,6 +51,11 @@ from knowledge.store import (
     list_countries,
     list_entries,
 )
+
+# Editors' lexicon rows: the widths of the lexicon table, and the languages a row may name.
+MAX_LEXICON_WORD, MAX_LEXICON_MEANING = 100, 200
+LEXICON_LANGS = ("id", "en", "jv", "su")
+LANG_NOTE = "lang:"
 
 # Column widths of turn_stats: a longer value is cut rather than refused (it is only a counter key).
 _CHANNEL_CHARS, _LANG_CHARS, _DECISION_CHARS = 20, 5, 12
@@ -491,6 +498,59 @@ def list_lexicon(session: Session) -> list[LexiconRow]:
     return list(session.exec(select(LexiconRow).order_by(LexiconRow.key)).all())
 
 
+def lexicon_lang(row: LexiconRow) -> str | None:
+    """The language an editor gave a lexicon row (kept in its note: the table has no column for it)."""
+    note = row.note or ""
+    return note.removeprefix(LANG_NOTE) if note.startswith(LANG_NOTE) else None
+
+
+def add_lexicon(session: Session, *, word: str, means: str, lang: str | None, author: str) -> LexiconRow:
+    """Add an editor's synonym or slang word (`word` → `means`), live on every worker with the next content version.
+
+    Both sides are normalised the way messages are (case, punctuation, spaces), so "Gajih!" is the word
+    `gajih`. A word that is empty once normalised, too long, protected (a country, a question word) or
+    that means itself is refused (Invalid); one already in the editors' lexicon is a Conflict.
+    """
+    key, value = " ".join(clean(word).split()), " ".join(clean(means).split())
+    errors = []
+    for field_name, text, limit in (("word", key, MAX_LEXICON_WORD), ("means", value, MAX_LEXICON_MEANING)):
+        if not text:
+            errors.append({"loc": ["body", field_name], "msg": "needs at least one letter or digit", "type": "value_error"})
+        elif len(text) > limit:
+            errors.append({"loc": ["body", field_name], "msg": f"at most {limit} characters", "type": "value_error"})
+    if key and key in load_lexicon().protected:
+        errors.append({"loc": ["body", "word"], "msg": f"{key!r} is a protected word and cannot be redefined",
+                       "type": "value_error"})
+    if key and key == value:
+        errors.append({"loc": ["body", "means"], "msg": "the word already means itself", "type": "value_error"})
+    if lang is not None and lang not in LEXICON_LANGS:
+        errors.append({"loc": ["body", "lang"], "msg": f"one of {', '.join(LEXICON_LANGS)}", "type": "value_error"})
+    if errors:
+        raise Invalid(f"{len(errors)} problem(s) in the lexicon row", errors)
+    if session.exec(select(LexiconRow).where(LexiconRow.key == key)).first() is not None:
+        raise Conflict(f"{key!r} is already in the editors' lexicon: remove it first to change it")
+    row = LexiconRow(key=key, value=value, note=f"{LANG_NOTE}{lang}" if lang else None, created_by=author[:100])
+    session.add(row)
+    session.flush()
+    bump_content_version(session)  # the snapshot rebuild that makes a publish live applies the row too
+    audit(session, actor=author, action="lexicon.add", target=f"lexicon:{row.id}",
+          detail={"word": key, "means": value, "lang": lang})
+    return row
+
+
+def remove_lexicon(session: Session, row_id: int, *, author: str) -> bool:
+    """Remove an editor's lexicon row; False when there is no such row."""
+    row = session.get(LexiconRow, row_id)
+    if row is None:
+        return False
+    detail = {"word": row.key, "means": row.value, "lang": lexicon_lang(row)}
+    session.delete(row)
+    session.flush()
+    bump_content_version(session)
+    audit(session, actor=author, action="lexicon.remove", target=f"lexicon:{row_id}", detail=detail)
+    return True
+
+
 def status_counts(session: Session) -> dict[str, int]:
     """How many entries are in each status."""
     rows = session.exec(select(EntryRow.status, func.count()).group_by(EntryRow.status))
@@ -551,12 +611,14 @@ __all__ = [
     "Invalid",
     "NotFound",
     "TurnCounts",
+    "add_lexicon",
     "audit",
     "create_entry",
     "entries_fingerprint",
     "feedback_by_entry",
     "get_entry",
     "least_helpful",
+    "lexicon_lang",
     "list_audit",
     "list_lexicon",
     "list_revisions",
@@ -564,6 +626,7 @@ __all__ = [
     "merge_changes",
     "plan_import",
     "record_turn",
+    "remove_lexicon",
     "resolve_unanswered",
     "restore_revision",
     "search_entries",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -132,3 +133,26 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         intents=MappingProxyType(intents),
         sources=MappingProxyType(sources),
     )
+
+
+EDITORS = "editors"  # the source name of rows editors added through the admin API
+
+
+def with_additions(lexicon: Lexicon, additions: Iterable[tuple[str, str]]) -> Lexicon:
+    """The lexicon with editors' rows (word or phrase → meaning) layered over the curated files.
+
+    An editor's row wins over a curated one for the same key, except for protected words, which no row
+    may redefine (the API refuses them too; this guards rows written before a word became protected).
+    """
+    words, phrases, sources = dict(lexicon.words), dict(lexicon.phrases), dict(lexicon.sources)
+    for key, value in additions:
+        key_s, value_s = " ".join(str(key).lower().split()), " ".join(str(value).lower().split())
+        if not key_s or key_s in lexicon.protected:
+            continue
+        if " " in key_s:
+            phrases[_split(key_s)] = value_s
+        else:
+            words[key_s] = value_s
+        sources[key_s] = EDITORS
+    return replace(lexicon, words=MappingProxyType(words), phrases=MappingProxyType(phrases),
+                   sources=MappingProxyType(sources))

@@ -13,9 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
+from knowledge import stemming
 from knowledge.lexicon import Lexicon
+from knowledge.spelling import Speller
+from knowledge.stemming import affix_candidates, stem
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+")
 _REDUP_HYPHEN_RE = re.compile(r"\b(\w{2,})-\1\b")
@@ -23,16 +24,10 @@ _NON_WORD_RE = re.compile(r"[^\w]+")
 _NUMBER_UNIT_RE = re.compile(r"^(\d+(?:[.,]\d+)?)([a-z]{1,4})$")
 _REDUP_TWO_RE = re.compile(r"^([a-z]{3,})2(nya|ku|mu)?$")
 _RUN3_RE = re.compile(r"(.)\1{2,}")
-CLITICS = ("nya", "ku", "mu", "lah", "kah", "pun", "in")
-# Affixes of the light stemmer; a stem is accepted only if it is a known word, so damage is bounded.
-_SUFFIXES = ("kan", "an", "i", "nya")
-_PREFIXES = (
-    ("meng", ("", "k")), ("meny", ("s",)), ("mem", ("", "p")), ("men", ("", "t")), ("me", ("",)),
-    ("peng", ("", "k")), ("peny", ("s",)), ("pem", ("", "p")), ("pen", ("", "t")), ("per", ("",)),
-    ("pe", ("",)), ("ber", ("",)), ("ter", ("",)), ("di", ("",)), ("ke", ("",)),
-)
-MIN_TYPO_LENGTH = 4
+# Indonesian clitics and particles, the colloquial -in, Javanese krama -ipun and -e/-ne, Sundanese -na.
+CLITICS = ("nya", "ku", "mu", "lah", "kah", "pun", "in", "ipun", "ne", "na", "e")
 MIN_STEM_LENGTH = 3
+MIN_LOCAL_STEM_LENGTH = 4  # before the one- and two-letter regional clitics (-e, -ne, -na)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +103,9 @@ class Normalizer:
         self.vocabulary = vocabulary | lexicon.protected
         self._phrases = dict(lexicon.phrases)
         self._phrase_sizes = _phrase_sizes(self._phrases)
-        # Typos seldom touch the first letter; bucketing by it and by length makes a correction ~0.02 ms.
-        self._buckets: dict[tuple[str, int], list[str]] = {}
-        for word in sorted(self.vocabulary):
-            if len(word) >= MIN_TYPO_LENGTH - 1 and word.isalpha():
-                self._buckets.setdefault((word[0], len(word)), []).append(word)
+        self._speller = Speller(self.vocabulary)
+        # Roots of the vocabulary's words met so far: the content's, once the matcher has indexed it.
+        self._content_roots: set[str] = set()
         self._analyse = lru_cache(maxsize=50_000)(self._analyse_uncached)
         self._word = lru_cache(maxsize=50_000)(self._word_uncached)
         self._stem = lru_cache(maxsize=50_000)(self._stem_uncached)
@@ -154,10 +147,10 @@ class Normalizer:
                 unknown.append(token)
         # A second phrase pass catches phrases that only appear once words are standardised.
         surface = _apply_phrases(surface, self._phrases, self._phrase_sizes)
-        index_tokens = tuple(
-            self._stem(word) for word in surface
-            if word not in self.lexicon.fillers and (len(word) > 1 or word.isdigit())
-        )
+        fillers = self.lexicon.fillers
+        stems = (self._stem(word) for word in surface if word not in fillers and (len(word) > 1 or word.isdigit()))
+        # A filler with a clitic (`infonya`) is still a filler once stemmed.
+        index_tokens = tuple(token for token in stems if token not in fillers)
         return Analysis(tuple(surface), index_tokens, corrected, tuple(unknown))
 
     def _word_uncached(self, token: str) -> tuple[tuple[str, ...], bool, bool]:
@@ -168,69 +161,69 @@ class Normalizer:
         if token in self.vocabulary or token in self.lexicon.fillers or token.isdigit() or not self.vocabulary:
             return (token,), False, False
         for clitic in CLITICS:
-            stem = token[: -len(clitic)]
-            if token.endswith(clitic) and len(stem) >= MIN_STEM_LENGTH:
-                if stem in words:
-                    return tuple(words[stem].split()), False, False
-                if stem in self.vocabulary:
-                    return (stem,), False, False
+            base = token[: -len(clitic)]
+            shortest = MIN_STEM_LENGTH if len(clitic) > 2 or clitic in ("ku", "mu", "in") else MIN_LOCAL_STEM_LENGTH
+            if token.endswith(clitic) and len(base) >= shortest:
+                if base in words:
+                    return tuple(words[base].split()), False, False
+                if base in self.vocabulary or base in self.lexicon.fillers:
+                    return (base,), False, False
+        # Doubled letters and elongation left by raw_tokens (`brpp`, `gajii`): the word with runs collapsed.
         undoubled = re.sub(r"(.)\1", r"\1", token)
-        if undoubled != token and undoubled in self.vocabulary:
-            return (undoubled,), False, False
+        if undoubled != token:
+            if undoubled in words:
+                return tuple(words[undoubled].split()), False, False
+            if undoubled in self.vocabulary:
+                return (undoubled,), False, False
         if token.startswith("di") and token[2:] in self.vocabulary and len(token) > 4:
             return ("di", token[2:]), False, False
-        fixed = self._correct(token)
+        fixed = self._speller.correct(token)
         if fixed:
             return (fixed,), True, False
+        for clitic in ("nya", "ku", "mu"):  # an abbreviated word with its clitic: `byarnya`, `pspr ku`
+            if token.endswith(clitic) and (fixed := self._speller.correct(token[: -len(clitic)])):
+                return (fixed,), True, False
         return (token,), False, True
 
-    def _correct(self, token: str) -> str | None:
-        if len(token) < MIN_TYPO_LENGTH or not token.isalpha():
-            return None
-        cutoff = 80 if len(token) >= 6 else 85 if len(token) >= 5 else 88
-        choices: list[str] = []
-        for size in range(len(token) - 2, len(token) + 3):
-            choices.extend(self._buckets.get((token[0], size), ()))
-        best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if best is None:
-            return None
-        return self.lexicon.words.get(best[0], best[0]).split()[0] if best[0] in self.lexicon.words else best[0]
-
     def _stem_uncached(self, word: str) -> str:
-        """Reduce a word to its shortest known root (`persyaratan` → `syarat`), never a protected word."""
+        """Reduce a word to a root (`persyaratan` → `syarat`, `diurus` → `urus`), never a protected word.
+
+        Sastrawi's dictionary root when the content uses it; else the shortest known root by plain affix
+        stripping; else Sastrawi's root anyway, so that two affixed forms of one root meet even when the
+        bare root appears nowhere in the content.
+        """
         if word in self.lexicon.protected or len(word) <= MIN_STEM_LENGTH + 1 or not word.isalpha():
             return word
+        if word not in self.vocabulary:
+            return self._stem_unknown(word)
+        root = self._stem_known(word)
+        self._content_roots.add(root)
+        return root
+
+    def _stem_known(self, word: str) -> str:
+        root = stem(word)
+        usable = root not in self.lexicon.protected
+        if root != word and usable and root in self.vocabulary:
+            return root  # a dictionary root the content uses: `pemulangan` → `pulang`, not `ulang`
         best = word
-        for candidate in _stem_candidates(word):
+        for candidate in affix_candidates(word):
             if (
                 len(candidate) >= MIN_STEM_LENGTH
                 and candidate in self.vocabulary
-                and candidate not in self.lexicon.fillers
                 and len(candidate) < len(best)
             ):
                 best = candidate
-        return best
+        if best != word:
+            return best
+        return root if usable else word
 
-
-def _strip_suffixes(word: str) -> list[str]:
-    forms = [word]
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM_LENGTH:
-            forms.append(word[: -len(suffix)])
-    return forms
-
-
-def _stem_candidates(word: str) -> list[str]:
-    candidates: list[str] = []
-    for form in _strip_suffixes(word):
-        candidates.append(form)
-        for prefix, restorations in _PREFIXES:
-            if form.startswith(prefix) and len(form) - len(prefix) >= MIN_STEM_LENGTH - 1:
-                rest = form[len(prefix) :]
-                for restore in restorations:
-                    candidates.append(restore + rest)
-                    # Two prefixes stacked: di-per-, ke-ber-, mem-per-.
-                    for prefix2, _ in _PREFIXES:
-                        if (restore + rest).startswith(prefix2) and prefix2 in ("per", "ber", "ter", "pe"):
-                            candidates.append((restore + rest)[len(prefix2) :])
-    return candidates
+    def _stem_unknown(self, word: str) -> str:
+        """A word the content never uses (a query's): the root of a content word it is an affixed form of,
+        else a dictionary root inside it; set look-ups only, so an unseen word costs no stemmer run."""
+        known = [f for f in stemming.forms(word) if len(f) >= MIN_STEM_LENGTH and f in self.vocabulary]
+        if known:
+            return self._stem(max(known, key=len))
+        # Only a root the content's words also reduce to helps; any other keeps the word itself, which
+        # stays unknown to the index (a sign of an out-of-scope message) instead of becoming noise.
+        roots = [r for r in stemming.dictionary_roots(word) if r in self.vocabulary or r in self._content_roots]
+        return max(roots, key=len, default=word)

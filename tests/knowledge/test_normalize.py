@@ -85,3 +85,106 @@ def test_protected_words_are_never_corrected() -> None:
     for word in LEXICON.protected:
         if word.isalpha():
             assert NORMALIZER.analyse(word).surface in ((word,), tuple(LEXICON.words.get(word, word).split()))
+
+
+# --- misspellings and SMS abbreviations of any word of the knowledge base (knowledge/spelling.py) -------------
+
+SPELL_VOCABULARY = frozenset(
+    "gaji paspor syarat kerja dokumen pemeriksaan kesehatan pelatihan sertifikat majikan kontrak lowongan "
+    "perusahaan penempatan korea taiwan toko tokyo berangkat pulang".split()
+)
+SPELLER = Normalizer(LEXICON).with_vocabulary(SPELL_VOCABULARY)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("gji", "gaji"), ("pspr", "paspor"), ("syrt", "syarat"), ("dkmn", "dokumen"), ("sertifkt", "sertifikat"),
+    ("pmeriksaan", "pemeriksaan"), ("lowngn", "lowongan"), ("kntrk", "kontrak"),
+])
+def test_vowel_dropped_words_of_the_content_are_recognised(typed: str, meant: str) -> None:
+    analysis = SPELLER.analyse(typed)
+    assert analysis.surface == (meant,)
+    assert analysis.corrected == 1
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("psapor", "paspor"), ("majkian", "majikan"), ("kesehtaan", "kesehatan"), ("agji", "gaji"),
+    ("pelatiahn", "pelatihan"), ("perusahan", "perusahaan"), ("taiwna", "taiwan"),
+])
+def test_swapped_missing_or_extra_letters_are_fixed(typed: str, meant: str) -> None:
+    assert SPELLER.analyse(typed).surface == (meant,)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("syaraaat", "syarat"), ("kontrakk", "kontrak"), ("brpp", "berapa")])
+def test_elongated_and_doubled_letters_collapse(typed: str, meant: str) -> None:
+    assert SPELLER.analyse(typed).surface == (meant,)
+
+
+@pytest.mark.parametrize("word", ["polisi", "nasi", "rendang", "kopi", "pesta", "sawah"])
+def test_real_indonesian_words_are_never_corrected_into_domain_words(word: str) -> None:
+    """`polisi` is not a typo of anything here: out-of-scope words must stay unknown."""
+    analysis = SPELLER.analyse(word)
+    assert analysis.surface == (word,)
+    assert analysis.unknown == (word,)
+
+
+def test_protected_words_and_countries_stay_themselves() -> None:
+    assert SPELLER.analyse("toko korea").surface == ("toko", "korea")
+
+
+def test_short_tokens_are_not_guessed() -> None:
+    assert SPELLER.analyse("gj").unknown == ("gj",)
+
+
+def test_an_ambiguous_abbreviation_corrects_nothing() -> None:
+    """`krt` could be `kartu` or `kereta`: a tie corrects nothing rather than guessing."""
+    speller = Normalizer(LEXICON).with_vocabulary(frozenset({"kartu", "kerta"}))
+    assert speller.analyse("krt").unknown == ("krt",)
+
+
+# --- Indonesian affixes and clitics beyond the lexicon (knowledge/stemming.py) ---------------------------------
+
+STEMMER = Normalizer(LEXICON).with_vocabulary(frozenset("urus pulang tahan dipotong berikan dikurangi".split()))
+STEMMER.tokens("dipotong berikan dikurangi")  # as the matcher does when it indexes the content: its roots become known
+
+
+def test_an_unknown_word_keeps_its_form_unless_its_root_is_the_contents() -> None:
+    """`mancing` has a dictionary root, but no content word shares it: the word stays, unknown to the index."""
+    assert STEMMER.tokens("dipancing") == ("dipancing",)
+    assert STEMMER.tokens("kepotong") == ("potong",)
+
+
+@pytest.mark.parametrize("forms", [
+    ("mengurus", "diurus", "ngurusin", "pengurusan", "urusannya"),
+    ("dipulangkan", "pemulangan", "kepulangan", "memulangkan"),
+    ("ditahan", "menahan", "penahanan", "nahan"),
+    ("dipotong", "kepotong", "pemotongan", "motongin", "potongannya"),
+])
+def test_affixed_forms_of_one_root_meet(forms: tuple[str, ...]) -> None:
+    # `di` written together with a known word is split off as the locative; the root is what must meet.
+    stems = {STEMMER.tokens(form)[-1] for form in forms}
+    assert len(stems) == 1, stems
+
+
+def test_protected_words_are_not_stemmed() -> None:
+    assert STEMMER.tokens("penempatan berangkat") == ("penempatan", "berangkat")
+
+
+def test_known_sastrawi_errors_are_overridden() -> None:
+    assert STEMMER.tokens("berikan")[0] != "ikan"
+    assert STEMMER.tokens("dikurangi") == ("kurang",)
+
+
+def test_a_filler_with_a_clitic_is_dropped() -> None:
+    assert NORMALIZER.tokens("kakaknya dong") == ()
+
+
+@pytest.mark.parametrize(("message", "standard"), [
+    ("kulo pengen kerjo teng jepang, syarate nopo mawon?", "saya mau kerja di jepang syarat apa saja"),
+    ("nyuwun pirsa, gajinipun pinten?", "mau tanya gaji berapa"),
+    ("paspor kula dipun tahan majikan, pareng mboten?", "paspor saya ditahan majikan boleh tidak"),
+    ("kumaha carana ngadaptar jadi pmi?", "bagaimana cara daftar jadi pmi"),
+    ("abdi hoyong damel di taiwan, sabaraha gajina?", "saya mau kerja di taiwan berapa gaji"),
+    ("pspr ku ditahan", "paspor saya ditahan"),
+])
+def test_krama_and_sundanese_sentences_read_as_standard_indonesian(message: str, standard: str) -> None:
+    assert " ".join(NORMALIZER.analyse(message).surface) == standard

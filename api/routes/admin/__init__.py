@@ -14,14 +14,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.middleware import BodyLimit
-from api.routes.admin import ask, catalog, entries, handoffs, io, stats, tokens, unanswered
+from api.routes.admin import ask, catalog, entries, handoffs, io, lexicon, stats, tokens, unanswered
 from knowledge.editing import Conflict, Invalid, NotFound
 
 PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix=PREFIX)
-for _module in (entries, ask, unanswered, stats, io, catalog, tokens, handoffs):
+for _module in (entries, ask, unanswered, stats, io, catalog, lexicon, tokens, handoffs):
     router.include_router(_module.router)
 
 

@@ -1,4 +1,4 @@
-"""Read-only views: destination countries, the editors' lexicon additions, and the audit trail."""
+"""Read-only views: destination countries and the audit trail (the lexicon has its own router)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import AdminToken, AnyToken, RuntimeDep, SessionDep, role
+from api.deps import AdminToken, AnyToken, SessionDep, role
 from api.routes.admin.common import AUTH_ERRORS, DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE
-from api.schemas import TEXT_PATTERN, AuditOut, AuditPage, CountriesPage, LexiconOut, LexiconPage
+from api.schemas import TEXT_PATTERN, AuditOut, AuditPage, CountriesPage
 from knowledge import editing
 from knowledge.store import list_countries
 
@@ -21,15 +21,6 @@ def countries(session: SessionDep, _token: AnyToken) -> CountriesPage:
     """Every destination country with its names, aliases and card."""
     data = list_countries(session)
     return CountriesPage(data=data, count=len(data))
-
-
-@router.get("/lexicon", response_model=LexiconPage, tags=["lexicon"], summary="The lexicon (any)", **role("any"))
-def lexicon(session: SessionDep, runtime: RuntimeDep, _token: AnyToken) -> LexiconPage:
-    """Editors' additions, and how many words, phrases and protected words the curated files hold."""
-    rows = [LexiconOut.model_validate(r, from_attributes=True) for r in editing.list_lexicon(session)]
-    curated = runtime.snapshots.lexicon
-    sizes = {"words": len(curated.words), "phrases": len(curated.phrases), "protected": len(curated.protected)}
-    return LexiconPage(data=rows, count=len(rows), curated=sizes)
 
 
 @router.get("/audit", response_model=AuditPage, tags=["audit"], summary="The audit trail (admin)", **role("admin"))
