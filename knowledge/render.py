@@ -32,12 +32,19 @@ def newest_sources(entry: EntryDoc, limit: int = MAX_SOURCES_IN_FOOTER) -> list[
     return sorted(entry.sources, key=Source.date_key, reverse=True)[:limit]
 
 
+def _publisher(title: str) -> str:
+    """The part of a title before its first ': ', which names the outlet or office ("KP2MI: …" → "KP2MI")."""
+    head, sep, _rest = title.partition(": ")
+    return head if sep else title
+
+
 def _cite(source: Source, lang: str) -> str:
-    return f"{source.title} ({source_date_label(source.date, lang)})" if source.date else source.title
+    name = _publisher(source.title)
+    return f"{name} ({source_date_label(source.date, lang)})" if source.date else name
 
 
 def source_line(entry: EntryDoc, lang: str) -> str:
-    """The short 'Source … (date) · Checked …' line: the newest sources with their own dates, then the review date."""
+    """The short 'Source … (date) · Checked …' line: who published the newest sources, their own dates, the review date."""
     lang = lang if lang in _FOOTER else "id"
     cited = "; ".join(_cite(s, lang) for s in newest_sources(entry)) or "-"
     reviewed = format_date(entry.reviewed_at, "d MMM y", locale=_LOCALES[lang])
