@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from api.logs import configure_logging, logging_config
 from api.settings import Settings, get_settings
 from knowledge.db import make_engine
 from knowledge.loader import CONTENT_DIR, FORMATS, dump, format_of, read_path
+from knowledge.review import DEFAULT_WITHIN_DAYS, due_for_review
 from knowledge.store import StoreError, import_knowledge_base, list_countries, list_entries
 
 log = logging.getLogger("desmigratif")
@@ -85,6 +87,38 @@ def cmd_content_export(settings: Settings, args: argparse.Namespace) -> int:
     path.write_text(dump(entries, countries, fmt), encoding="utf-8")
     print(f"exported {len(entries)} entries" + ("" if fmt == "csv" else f" and {len(countries)} countries")
           + f" to {path}")
+    return 0
+
+
+def cmd_content_due(settings: Settings, args: argparse.Namespace) -> int:
+    """List the entries whose review date has passed or falls within --within days (from files with PATH)."""
+    if args.within < 0:
+        return _fail("--within takes a number of days, 0 or more")
+    if args.path:
+        kb = read_path(Path(args.path))
+        if kb.problems:
+            for problem in kb.problems:
+                print(problem)
+            return _fail(f"{len(kb.problems)} problem(s) in {args.path}; run `desmigratif content check`", 1)
+        entries, where = kb.entries, args.path
+    else:
+        engine = prepare(settings.database_url)
+        with Session(engine) as session:
+            entries = list_entries(session)
+        where = _safe_url(settings.database_url)
+    today = dt.date.today()
+    due = due_for_review(entries, today=today, within_days=args.within)
+    horizon = today + dt.timedelta(days=args.within)
+    if not due:
+        print(f"no entry is due for review by {horizon.isoformat()} ({len(entries)} entries in {where})")
+        return 0
+    width = max(len(e.id) for e in due)
+    for entry in due:
+        days = (entry.review_due - today).days
+        when = f"overdue by {-days} day(s)" if days < 0 else "due today" if days == 0 else f"due in {days} day(s)"
+        print(f"{entry.review_due.isoformat()}  {entry.id:<{width}}  {entry.status:<9}  {when}")
+    overdue = sum(1 for e in due if e.review_due < today)
+    print(f"{len(due)} of {len(entries)} entries due for review by {horizon.isoformat()} ({overdue} overdue)")
     return 0
 
 
@@ -314,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("path")
     exp.add_argument("--format", choices=FORMATS)
     exp.set_defaults(func=cmd_content_export)
+    due = content_sub.add_parser("due", help="entries whose review date has passed or is near")
+    due.add_argument("path", nargs="?", help="read content files instead of the database")
+    due.add_argument("--within", type=int, default=DEFAULT_WITHIN_DAYS, metavar="DAYS",
+                     help=f"also list entries due within DAYS days (default {DEFAULT_WITHIN_DAYS}; 0 = only overdue or due today)")
+    due.set_defaults(func=cmd_content_due)
 
     token = sub.add_parser("token", help="API tokens for the admin API")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")

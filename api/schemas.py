@@ -252,11 +252,19 @@ class TurnStatsOut(BaseModel):
     by_language: dict[str, dict[str, int]]
 
 
+class ReviewStatsOut(BaseModel):
+    """Entries whose facts are due for a fresh check (archived ones are left out)."""
+
+    overdue: int = Field(description="entries whose review_due has passed")
+    due_within_30_days: int = Field(description="entries due for review today or in the next 30 days")
+
+
 class StatsOut(BaseModel):
     """What editors look at first."""
 
     content_version: int
     entries: dict[str, int] = Field(description="entries per status")
+    review: ReviewStatsOut
     turns: TurnStatsOut
     top_unanswered: list[UnansweredOut]
     least_helpful: list[FeedbackOut]

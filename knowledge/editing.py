@@ -192,15 +192,19 @@ def search_entries(
     country: str | None = None,
     status: str | None = None,
     lang: str | None = None,
+    review_due_before: dt.date | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[EntryDoc], int]:
     """Entries matching every given filter, ordered by id, one page of them with the total count.
 
     `q` is a case-insensitive substring of the id, a question, a phrasing or an answer (in `lang` when
-    given); `country` keeps entries that name that country; `lang` keeps entries with a text in it.
+    given); `country` keeps entries that name that country; `lang` keeps entries with a text in it;
+    `review_due_before` keeps entries whose review falls on or before that date.
     """
     query = select(EntryRow).order_by(EntryRow.id)
+    if review_due_before is not None:
+        query = query.where(col(EntryRow.review_due) <= review_due_before)
     if topic is not None:
         query = query.where(EntryRow.topic == topic)
     if status is not None:
@@ -551,6 +555,15 @@ def remove_lexicon(session: Session, row_id: int, *, author: str) -> bool:
     return True
 
 
+def review_counts(session: Session, *, today: dt.date, within_days: int = 30) -> tuple[int, int]:
+    """How many entries (not archived) are overdue for review, and how many more fall due within `within_days`."""
+    live = select(func.count()).select_from(EntryRow).where(col(EntryRow.status) != "archived")
+    overdue = session.exec(live.where(col(EntryRow.review_due) < today)).one()
+    soon = session.exec(live.where(col(EntryRow.review_due) >= today,
+                                   col(EntryRow.review_due) <= today + dt.timedelta(days=within_days))).one()
+    return int(overdue), int(soon)
+
+
 def status_counts(session: Session) -> dict[str, int]:
     """How many entries are in each status."""
     rows = session.exec(select(EntryRow.status, func.count()).group_by(EntryRow.status))
@@ -629,6 +642,7 @@ __all__ = [
     "remove_lexicon",
     "resolve_unanswered",
     "restore_revision",
+    "review_counts",
     "search_entries",
     "set_status",
     "status_counts",

@@ -6,7 +6,16 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from knowledge.aspects import ASPECTS
 
@@ -19,6 +28,7 @@ MAX_PHRASINGS = 10
 MIN_PHRASINGS_PUBLISHED = 3
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2,3}$")
+SOURCE_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 Topic = Literal["requirements", "documents", "procedure", "costs", "safety", "country", "programme", "rights"]
 Status = Literal["draft", "published", "archived"]
@@ -28,12 +38,58 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def source_date_parts(value: str) -> tuple[int, int | None, int | None]:
+    """Split a source date ("2026", "2026-01" or "2026-01-06") into year, month and day (None when unknown)."""
+    match = SOURCE_DATE_RE.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    year = int(match.group(1))
+    month, day = (int(part) if part else None for part in match.groups()[1:])
+    try:
+        dt.date(year, month or 1, day or 1)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a real date ({error})") from None
+    return year, month, day
+
+
+def _as_source_date(value: object) -> object:
+    """Accept a date as well as text; a bare year arrives from YAML as a number."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _checked_source_date(value: str) -> str:
+    source_date_parts(value)
+    return value
+
+
+# A source's own date, only as precise as the source is: a day is never invented to fill "YYYY-MM" (C9).
+SourceDate = Annotated[
+    str,
+    BeforeValidator(_as_source_date),
+    AfterValidator(_checked_source_date),
+    Field(description="the source's own date: YYYY, YYYY-MM or YYYY-MM-DD", examples=["2026-01", "2025-11-20"]),
+]
+
+
 class Source(_Strict):
     """Where a fact comes from: the page, its title and its own date (None when the page is undated)."""
 
     url: str = Field(min_length=8, max_length=2000)
     title: str = Field(min_length=1, max_length=300)
-    date: dt.date | None = None
+    date: SourceDate | None = None
+
+    def date_key(self) -> tuple[int, int, int]:
+        """A sort key: newer sources sort higher; an undated source sorts lowest."""
+        if self.date is None:
+            return (0, 0, 0)
+        year, month, day = source_date_parts(self.date)
+        return (year, month or 0, day or 0)
 
     @field_validator("url")
     @classmethod

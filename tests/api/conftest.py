@@ -103,3 +103,14 @@ def new_entry(entry_id: str = "kapal-pesiar-kerja", **overrides: Any) -> dict[st
     }
     entry.update(overrides)
     return entry
+
+
+@pytest.fixture
+def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The `desmigratif` command line pointed at the test's fresh, seeded database."""
+    from api.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()

@@ -126,3 +126,33 @@ def test_export_then_parse_round_trips(fmt: str) -> None:
     assert [e.model_dump() for e in again.entries] == [e.model_dump() for e in kb.entries]
     if fmt != "csv":
         assert again.countries == kb.countries
+
+
+def test_source_dates_keep_only_the_precision_the_source_has(tmp_path: Path, engine) -> None:
+    """C9: a year, a month or a day, as YAML spells them bare; the old full date still works; nothing is padded."""
+    entries = copy.deepcopy(MINI_ENTRIES)[:3]
+    for entry, date in zip(entries, ["2025", "2025-02", "2025-02-14"], strict=True):
+        entry["sources"] = [{"url": "https://example.go.id/a", "title": "Contoh", "date": date}]
+    text = yaml.safe_dump({"entries": entries}, allow_unicode=True).replace("'2025'", "2025").replace("'2025-02-14'",
+                                                                                                         "2025-02-14")
+    assert "date: 2025\n" in text and "date: 2025-02-14\n" in text  # YAML reads these as an int and a date
+    kb = parse_text(text, "dates.yaml", "yaml")
+    assert kb.ok, kb.problems
+    assert [e.sources[0].date for e in kb.entries] == ["2025", "2025-02", "2025-02-14"]
+    for fmt in ("json", "csv", "yaml"):
+        again = parse_text(dump(kb.entries, [], fmt), f"x.{fmt}", fmt)
+        assert [e.sources[0].date for e in again.entries] == ["2025", "2025-02", "2025-02-14"], fmt
+    with Session(engine) as session:
+        import_knowledge_base(session, kb, author="test", note="dates")
+        session.commit()
+        stored = {e.id: e.sources[0].date for e in list_entries(session)}
+    assert [stored[e["id"]] for e in entries] == ["2025", "2025-02", "2025-02-14"]
+
+
+@pytest.mark.parametrize("date", ["2025-13", "2025-02-30", "25-02", "Feb 2025", "2025-2"])
+def test_a_source_date_that_is_no_date_is_reported(tmp_path: Path, date: str) -> None:
+    entries = copy.deepcopy(MINI_ENTRIES)
+    entries[0]["sources"] = [{"url": "https://example.go.id/a", "title": "Contoh", "date": date}]
+    problems = problems_for(tmp_path, entries)
+    assert len(problems) == 1 and "entry 'paspor-pmi': field 'sources.0.date'" in problems[0]
+    assert "YYYY" in problems[0] or "real date" in problems[0]

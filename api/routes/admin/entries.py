@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -37,12 +38,14 @@ def list_entries(
     country: Annotated[str | None, Query(pattern=COUNTRY_PATTERN)] = None,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     lang: Lang | None = None,
+    review_due_before: Annotated[dt.date | None, Query(
+        description="only entries whose review_due is on or before this date (YYYY-MM-DD)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> EntriesPage:
     """Entries matching every filter, ordered by id."""
     data, count = editing.search_entries(session, q=q, topic=topic, country=country, status=status_, lang=lang,
-                                         limit=limit, offset=offset)
+                                         review_due_before=review_due_before, limit=limit, offset=offset)
     return EntriesPage(data=data, count=count)
 
 

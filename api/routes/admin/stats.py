@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import AnyToken, SessionDep, role
 from api.routes.admin.common import AUTH_ERRORS
-from api.schemas import SLUG_PATTERN, FeedbackOut, FeedbackPage, StatsOut, TurnStatsOut, UnansweredOut
+from api.schemas import (
+    SLUG_PATTERN,
+    FeedbackOut,
+    FeedbackPage,
+    ReviewStatsOut,
+    StatsOut,
+    TurnStatsOut,
+    UnansweredOut,
+)
 from bot.delivery import outbox_counts
 from knowledge import editing
 from knowledge.models import utcnow
@@ -42,7 +50,7 @@ def stats(
     _token: AnyToken,
     days: Annotated[int | None, Query(ge=1, le=3660, description="only the last N days of turns")] = None,
 ) -> StatsOut:
-    """Turns by decision, channel and language; top unanswered; least helpful entries; feedback per entry."""
+    """Turns by decision, channel and language; entries due for review; top unanswered; least helpful; feedback."""
     since = utcnow().date() - dt.timedelta(days=days - 1) if days else None
     recorder = getattr(getattr(request.app.state, "runtime", None), "recorder", None)
     if recorder is not None:  # this worker's turn counters are summed in memory between flushes
@@ -50,9 +58,11 @@ def stats(
     turns = editing.turn_counts(session, since=since)
     summaries = editing.feedback_by_entry(session)
     top, _count = editing.list_unanswered(session, status="open", limit=TOP)
+    overdue, due_soon = editing.review_counts(session, today=utcnow().date(), within_days=30)
     return StatsOut(
         content_version=content_version(session),
         entries=editing.status_counts(session),
+        review=ReviewStatsOut(overdue=overdue, due_within_30_days=due_soon),
         turns=TurnStatsOut(
             total=turns.total, decisions=dict(turns.decisions), channels=dict(turns.channels),
             languages=dict(turns.languages), by_channel={k: dict(v) for k, v in turns.by_channel.items()},

@@ -1,0 +1,82 @@
+"""The facts corrected on 2 Dec 2026 and the new entries reach a user: asked through `desmigratif ask --json`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from api.cli import main as cli_main
+
+# (question in our own words, language, the entry that must answer, text the answer must carry)
+CORRECTED = [
+    ("upah minimum taiwan tahun 2026 berapa ya", "id", "gaji-taiwan", ["NT$29.500", "NT$196", "1 Januari 2026"]),
+    ("gaji abk kapal jarak jauh taiwan", "id", "gaji-taiwan", ["US$550"]),
+    ("apakah agensi taiwan boleh potong gaji untuk biaya jasa", "id", "hak-taiwan",
+     ["tidak ada di daftar itu", "pajak penghasilan", "1955"]),
+    ("kalau putus kontrak di hongkong siapa yang wajib lapor imigrasi", "id", "kontrak-hongkong",
+     ["majikan DAN PRT", "7 hari"]),
+    ("moratorium arab saudi sudah dicabut belum", "id", "moratorium-timur-tengah", ["November 2025"]),
+    ("is domestic work in saudi arabia open again", "en", "moratorium-timur-tengah", ["November 2025"]),
+    ("apakah semua pmi bebas biaya penempatan", "id", "biaya-penempatan", ["Juli 2022", "17/2025", "0800-1000"]),
+    ("syarat majikan prt di malaysia", "id", "syarat-malaysia", ["juru masak keluarga", "6 orang"]),
+    ("cek pt resmi penyalur tki di mana", "id", "cek-p3mi", ["siskop2mi.go.id", "siskop2mi.bp2mi.go.id"]),
+    ("syarat perawat ke jerman", "id", "syarat-jerman", ["kp2mi.go.id", "bp2mi.go.id"]),
+    ("nomor kbri tokyo", "id", "kontak-jepang", ["+81 3-3441-4201", "bisa berubah", "110"]),
+    ("ke mana minta tolong kalau ada masalah di taiwan", "id", "kontak-taiwan", ["110", "119", "1955"]),
+    ("who do I contact in hong kong about my employer", "en", "kontak-hongkong", ["999", "+852 2157 9537", "+852 6773 0466"]),
+    ("kontak bantuan di singapura", "id", "kontak-singapura", ["999", "995", "1800 339 5505"]),
+]
+NEW = [
+    ("gaji kerja di jepang sebulan berapa", "id", "gaji-jepang", ["Perjanjian Kerja"]),
+    ("berapa hari libur prt di singapura tiap bulan", "id", "hak-singapura", ["1800 339 5505"]),
+    ("aturan pindah majikan di malaysia", "id", "kontrak-malaysia", ["satu majikan", "RM1.000"]),
+    ("hak pekerja di korea selatan", "id", "hak-korea", ["10.320 won", "112"]),
+    ("perlu belajar bahasa mandarin untuk ke taiwan?", "id", "bahasa-taiwan", ["Mandarin"]),
+    ("kontak kbri di jerman", "id", "kontak-jerman", ["112"]),
+    ("negara mana saja yang buka untuk pmi sekarang", "id", "negara-tujuan-terbuka", ["Hong Kong", "DITUTUP"]),
+    ("biaya medical check up calon tki berapa", "id", "biaya-cek-kesehatan", ["Perban BP2MI 9/2020"]),
+    ("kartu e-ktkln sekarang diganti apa", "id", "e-ktkln", ["E-KPMI", "34/2025"]),
+    ("cara aman kirim uang ke keluarga di kampung", "id", "kirim-uang", ["Bank Indonesia", "JariPMI.info"]),
+    ("layanan rumah ramah waktu pmi pulang", "id", "pulang-ke-indonesia", ["Rumah Ramah"]),
+    ("cara klaim bpjs setelah pulang dari luar negeri", "id", "klaim-bpjs-pulang", ["Rp85 juta", "Rp42 juta"]),
+]
+
+
+def ask(question: str, lang: str, capsys: pytest.CaptureFixture[str]) -> dict:
+    assert cli_main(["ask", question, "--lang", lang, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW, ids=lambda v: str(v)[:40])
+def test_the_answer_carries_the_fact(cli_db: str, capsys: pytest.CaptureFixture[str], question: str, lang: str,
+                                     slug: str, must_say: list[str]) -> None:
+    turn = ask(question, lang, capsys)
+    assert (turn["decision"], turn["entry_id"]) == ("answer", slug)
+    text = turn["replies"][0]["text"]
+    for fact in must_say:
+        assert fact in text
+    footer = text.splitlines()[-1]
+    assert re.search(r"\((?:\d{1,2} )?(?:\w+ )?20\d\d\)", footer.split(" · ")[0]), footer  # a source's own date
+    assert footer.endswith("2 Des 2026") or footer.endswith("2 Dec 2026")
+
+
+def test_no_answer_still_carries_the_old_facts(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The February 2026 dating of the moratorium and the 'reported' Taiwan wage are gone."""
+    for question in ("moratorium arab saudi sudah dicabut belum", "upah minimum taiwan tahun 2026 berapa ya"):
+        text = ask(question, "id", capsys)["replies"][0]["text"]
+        assert "Februari 2026" not in text and "dilaporkan" not in text and "belum dari sumber resmi" not in text
+
+
+@pytest.mark.skipif(shutil.which("desmigratif") is None and not os.path.exists(".venv/bin/desmigratif"),
+                    reason="the console script is not installed")
+def test_the_installed_console_script_answers_the_corrected_wage(cli_db: str) -> None:
+    command = shutil.which("desmigratif") or ".venv/bin/desmigratif"
+    result = subprocess.run([command, "ask", "gaji minimum taiwan sekarang berapa", "--json"], capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "DATABASE_URL": cli_db}, check=True)
+    turn = json.loads(result.stdout)
+    assert turn["entry_id"] == "gaji-taiwan" and "NT$29.500" in turn["replies"][0]["text"]
