@@ -31,7 +31,7 @@ PREFIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("ng", ("", "k"), "active"), ("ny", ("s", "c"), "active"), ("nj", ("j",), "active"),
     ("m", ("p", "b"), "active"), ("n", ("t",), "active"),
 )
-SUFFIXES = ("aken", "keun", "ake", "kan", "ken", "nya", "in", "an", "i", "na", "ne", "e", "ku", "mu", "lah", "kah")
+SUFFIXES = ("nipun", "ipun", "aken", "keun", "ake", "kan", "ken", "nya", "in", "an", "i", "na", "ne", "e", "ku", "mu", "lah", "kah")
 PASSIVE_MARKERS = frozenset({"di", "dipun", "kok", "kena", "kene"})  # passive written apart: "di sekap", "kena pukul"
 # English contractions arrive split by punctuation removal: "can't" -> "can t".
 _CONTRACTIONS = {"can": "cannot", "don": "dont", "won": "wont", "didn": "didnt", "doesn": "doesnt", "isn": "not",

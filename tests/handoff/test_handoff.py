@@ -95,6 +95,19 @@ def test_an_emergency_answers_at_once_and_heads_the_queue(desk: Desk) -> None:
     assert desk.ticket_of("telegram", str(first)).priority == "high"
 
 
+def test_an_emergency_without_a_country_asks_where_and_the_answer_reaches_the_officer(desk: Desk) -> None:
+    user = new_id()
+    desk.tg_say(user, "tolong, saya disekap agen")
+    assert "negara mana" in desk.texts_to(user)[-1]
+    desk.tg_say(user, "di hongkong")
+    reply = desk.texts_to(user)[-1]
+    assert "999" in "\n".join(reply.splitlines()[:2]) and "+852 6773 0466" in reply and "KDEI" not in reply
+    ticket = desk.ticket_of("telegram", str(user))
+    assert ticket.priority == "high"
+    detail = desk.api("GET", f"/handoffs/{ticket.id}").json()
+    assert [m["text"] for m in detail["messages"] if m["sender"] == "user"][-1] == "di hongkong"
+
+
 def test_a_user_typing_fast_to_the_officers_loses_no_message(desk: Desk) -> None:
     """Over the flood limit inside a handoff, every message still reaches the transcript; the bot goes quiet."""
     user = new_id()
