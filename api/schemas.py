@@ -201,6 +201,10 @@ class ResolveIn(_In):
 
     entry_id: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=60)
     add_as_phrasing: StrictBool = False
+    phrasing: str | None = Field(
+        default=None, min_length=1, max_length=300,
+        description="with add_as_phrasing: the phrasing to add, as the editor worded it (default: the first "
+                    "sample, whose masked personal data is left out); masked again before it is stored")
     dismiss: StrictBool = False
 
     @model_validator(mode="after")
