@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import handoff as desk
 from bot.delivery import claim_delivery, record_failed_send, release_delivery
+from bot.privacy import SqlUserDataEraser
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -242,6 +243,9 @@ def install(runtime: Runtime) -> None:
     service = service_of(runtime)
     sql_desk = desk.SqlDesk(runtime.engine, on_change=service.wake)
     runtime.conversation.desk = sql_desk
+    eraser = runtime.conversation.eraser
+    if isinstance(eraser, SqlUserDataEraser):  # /hapus closes a ticket: the staff group hears of it at once
+        eraser.listeners.append(service.wake)
     runtime.startups.append(handoff_lifespan)
 
 

@@ -577,12 +577,37 @@ def _delete_tickets(engine: Engine, where: Any) -> int:
     return len(ids)
 
 
-def delete_user_handoffs(engine: Engine, channel: str, user_id: str) -> int:
-    """Erase every ticket of one user with its transcript (/hapus); returns the tickets deleted."""
+def delete_user_handoffs(engine: Engine, channel: str, user_id: str, *, now: dt.datetime | None = None) -> int:
+    """Erase every ticket of one user with its transcript (/hapus); returns the tickets erased.
+
+    A closed ticket goes entirely. An open one is closed and kept as an anonymous stub (no user id, no
+    transcript) with one system line, "the user deleted their data", which the staff group is told of and
+    the queue shows, so the officer who had it does not wait for an answer that will not come.
+    """
     from bot.state import storage_key  # the user id as the state store keeps it, in case it differs
 
+    now = now or utcnow()
     keys = sorted({user_id[:100], storage_key(user_id)})
-    return _delete_tickets(engine, and_(col(HandoffRow.channel) == channel, col(HandoffRow.user_id).in_(keys)))
+    with Session(engine) as session:
+        rows = list(session.exec(select(HandoffRow).where(col(HandoffRow.channel) == channel,
+                                                          col(HandoffRow.user_id).in_(keys))))
+        if not rows:
+            return 0
+        ids = [row.id for row in rows]
+        session.exec(delete(HandoffMessageRow).where(col(HandoffMessageRow.handoff_id).in_(ids)))  # type: ignore[call-overload]
+        for row in rows:
+            assert row.id is not None
+            if row.status not in OPEN:
+                session.delete(row)
+                continue
+            row.status, row.user_id, row.closed_by, row.closed_at = "closed", "", "user", now
+            row.close_note, row.last_activity = None, now
+            session.add(row)
+            session.add(_line(row.id, "system", "", kind="closed-erased", now=now))
+            audit(session, actor="user", action="handoff.close", target=f"handoff:{row.id}",
+                  detail={"reason": "erased"})
+        session.commit()
+    return len(rows)
 
 
 def purge_transcripts(engine: Engine, before: dt.datetime) -> int:
@@ -709,6 +734,9 @@ def staff_post(line: HandoffMessageRow, ticket: HandoffRow, lang: str, *, transc
             return _("{ticket} ↩️ The user left the queue.").format(ticket=tag)
         if line.kind == "closed-idle":
             return _("{ticket} 💤 Closed after a quiet period; the user was told.").format(ticket=tag)
+        if line.kind == "closed-erased":
+            return _("{ticket} 🗑️ The user deleted their data (/hapus): the ticket is closed and its transcript "
+                     "erased. Do not reply.").format(ticket=tag)
         text = _("{ticket} ☑️ Closed by {name}.").format(ticket=tag, name=line.author or "")
         return f"{text}\n{line.text}" if line.text else text
     return f"{tag} {line.text}"
