@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -25,12 +24,6 @@ from tests.hardening.test_security import TG_SECRET, WA_APP_SECRET, settings_for
 TG_USER = 515_151
 WA_PHONE = "6281299988877"
 TYPED = "nama saya Ratna Dewi, hp 081234567890"
-
-
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[tuple[FakeTelegramAPI, FakeGraphAPI]]:
-    with FakeTelegramAPI().serve() as telegram, FakeGraphAPI().serve() as graph:
-        yield telegram, graph
 
 
 def refuse_state_writes(engine: Engine) -> None:
