@@ -77,6 +77,29 @@ def _notify_failed_send(channel: str, error: str) -> None:
             log.exception("failed-send hook %r raised", hook)
 
 
+# Called with (channel, reason) for an inbound update that can never be handled (a field of the wrong type
+# or beyond a column's bound): it is acknowledged, not retried, and counted by api/metrics.py through this.
+RejectedHook = Callable[[str, str], None]
+_rejected_hooks: list[RejectedHook] = []
+
+
+def on_rejected(hook: RejectedHook) -> None:
+    """Call `hook(channel, reason)` for every inbound update rejected as unhandleable (once per hook)."""
+    if hook not in _rejected_hooks:
+        _rejected_hooks.append(hook)
+
+
+def record_rejected(channel: str, reason: str) -> None:
+    """Note an update that can never be handled: a log line (the reason code only, never the content) and the
+    hooks. The caller acknowledges it, so the platform does not deliver it again and again."""
+    log.warning("rejected a %s update that cannot be handled: %s", channel, reason)
+    for hook in list(_rejected_hooks):
+        try:
+            hook(channel, reason)
+        except Exception:  # a metric must never cost the acknowledgement
+            log.exception("rejected-update hook %r raised", hook)
+
+
 def _key(external_id: str) -> str:
     return str(external_id)[:200]
 
@@ -343,6 +366,6 @@ def outbox_counts(engine: Engine) -> dict[str, int]:
 __all__ = [
     "DEFAULT_LEASE_SECONDS", "Claimed", "Delivery", "begin_delivery", "claim_and_compute", "claim_delivery",
     "claim_outbox", "due_outbox", "failed_sends", "finish_delivery", "has_undelivered", "mark_progress",
-    "on_failed_send", "outbox_counts", "record_failed_send", "release_delivery", "remove_failed_send_hook",
-    "settle_outbox", "store_result",
+    "on_failed_send", "on_rejected", "outbox_counts", "record_failed_send", "record_rejected", "release_delivery",
+    "remove_failed_send_hook", "settle_outbox", "store_result",
 ]

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.runtime import Runtime
 from bot.channels import telegram as tg
+from bot.delivery import record_rejected
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000  # real updates are a few kB; anything this big is not from Telegram
@@ -84,7 +85,10 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         return _problem(400, "the body is not valid JSON")
     try:
         update = channel.parse(data)
-    except tg.MalformedUpdate as error:
+    except tg.RejectedUpdate as error:  # from Telegram, but never handleable: acknowledge so it is not resent
+        record_rejected(tg.CHANNEL, error.reason)
+        return JSONResponse({"ok": True, "status": "rejected"})
+    except tg.MalformedUpdate as error:  # not an update at all (no object, no update id)
         return _problem(400, str(error))
     # Acknowledge only after the update is answered or durably queued (bot/delivery.py has the guarantee).
     outcome = await channel.process(update)
