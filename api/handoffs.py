@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import handoff as desk
 from bot.delivery import claim_delivery, record_failed_send, release_delivery
+from bot.privacy import SqlUserDataEraser
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -138,10 +139,14 @@ class HandoffService:
     # --- staff actions (API and group) ---
 
     async def reply(self, handoff_id: int, *, author: str, text: str, source_ref: str | None = None,
-                    external_ref: str | None = None) -> int:
-        """Record a staff reply and deliver it now when this worker can; returns the line id."""
+                    external_ref: str | None = None, admin: bool = False) -> int:
+        """Record a staff reply and deliver it now when this worker can; returns the line id.
+
+        The rules live in `bot.handoff.add_staff_message`: the first reply claims a waiting ticket, only its
+        officer (or an admin) may reply (NotTicketOwner), a key reused on another ticket is KeyReused.
+        """
         line_id = await asyncio.to_thread(desk.add_staff_message, self.engine, handoff_id, author=author, text=text,
-                                          source_ref=source_ref, external_ref=external_ref)
+                                          source_ref=source_ref, external_ref=external_ref, admin=admin)
         await self.flush()
         return line_id
 
@@ -151,9 +156,13 @@ class HandoffService:
         self.wake()
         return row
 
-    async def close(self, handoff_id: int, *, staff: str, note: str | None) -> bool:
-        """Close a ticket: the user is told and asked for feedback; False when it was already closed."""
-        closed = await asyncio.to_thread(desk.close_ticket, self.engine, handoff_id, actor=staff, note=note)
+    async def close(self, handoff_id: int, *, staff: str, note: str | None, admin: bool = False) -> bool:
+        """Close a ticket: the user is told and asked for feedback; False when it was already closed.
+
+        Only the officer who claimed it (or an admin) may close a claimed ticket (NotTicketOwner otherwise).
+        """
+        closed = await asyncio.to_thread(desk.close_ticket, self.engine, handoff_id, actor=staff, note=note,
+                                         admin=admin)
         await self.flush()
         return closed
 
@@ -242,6 +251,9 @@ def install(runtime: Runtime) -> None:
     service = service_of(runtime)
     sql_desk = desk.SqlDesk(runtime.engine, on_change=service.wake)
     runtime.conversation.desk = sql_desk
+    eraser = runtime.conversation.eraser
+    if isinstance(eraser, SqlUserDataEraser):  # /hapus closes a ticket: the staff group hears of it at once
+        eraser.listeners.append(service.wake)
     runtime.startups.append(handoff_lifespan)
 
 

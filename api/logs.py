@@ -5,9 +5,10 @@ One object per line: `time`, `level`, `logger`, `message`, `request_id`, plus th
 generated; it is echoed in the response and carried to every record logged while the request is handled,
 including in worker threads (`asyncio.to_thread` copies the context).
 
-Message texts and secrets are never logged at info level by our code; as a second line of defence the
-formatter replaces the configured secret values and anything shaped like a Telegram bot token, and the
-HTTP client loggers (whose request lines carry the bot token in the URL) are held at WARNING.
+Message texts, user ids and secrets are never logged by our code; as a second line of defence the
+formatter replaces the configured secret values, anything shaped like a Telegram bot token and the row
+details a database error quotes (the engine hides statement parameters: `knowledge.db.make_engine`), and
+the HTTP client loggers (whose request lines carry the bot token in the URL) are held at WARNING.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 # A Telegram bot token (digits, a colon, 30+ URL-safe characters), wherever it appears (e.g. in a URL).
 _BOT_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 REDACTED = "[redacted]"
+# What a database error message may quote of the row it refused: PostgreSQL's DETAIL line ("Key (user_id)=
+# (515151) already exists", "Failing row contains (…)") and SQLAlchemy's parameter dump (should an engine
+# be made without hide_parameters). Both can hold user ids and message texts.
+_DB_DETAIL = re.compile(r"(DETAIL:\s*|\[parameters: )[^\n]*")
 # Loggers that write a full request URL at INFO: with Telegram the URL holds the bot token.
 QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "hpack", "apscheduler")
 
@@ -56,10 +61,11 @@ def register_secrets(values: Iterable[str | None]) -> None:
 
 
 def redact(text: str) -> str:
-    """The text with registered secrets and bot-token-shaped strings replaced."""
+    """The text with registered secrets, bot-token-shaped strings and database row details replaced."""
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _DB_DETAIL.sub(lambda found: found.group(1) + REDACTED + ("]" if found.group(1)[0] == "[" else ""), text)
     return _BOT_TOKEN.sub(REDACTED, text)
 
 

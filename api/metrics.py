@@ -30,7 +30,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import Conversation
-from bot.delivery import on_failed_send, outbox_counts
+from bot.delivery import on_failed_send, on_rejected, outbox_counts
 from bot.messages import IncomingMessage, Turn
 
 Scope = MutableMapping[str, Any]
@@ -55,6 +55,10 @@ HTTP_SECONDS = Histogram(f"{PREFIX}_http_request_duration_seconds", "HTTP reques
                          ["method", "route", "status"], buckets=_HTTP_BUCKETS)
 SEND_FAILURES = Counter(f"{PREFIX}_send_failures", "Outbound replies that could not be delivered (kept in the "
                         "outbox), by channel and error code", ["channel", "error"])
+
+REJECTED = Counter(f"{PREFIX}_rejected_updates", "Inbound updates acknowledged without handling because they "
+                   "can never be handled (a field of the wrong type or too long), by channel and reason",
+                   ["channel", "reason"])
 
 access_log = logging.getLogger("api.access")
 log = logging.getLogger(__name__)
@@ -101,6 +105,7 @@ def _count_failed_send(channel: str, error: str) -> None:
 
 
 on_failed_send(_count_failed_send)
+on_rejected(lambda channel, reason: REJECTED.labels(label(channel), label(reason)).inc())
 
 
 class MeteredConversation(Conversation):

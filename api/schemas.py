@@ -34,6 +34,11 @@ class ErrorOut(BaseModel):
     detail: str | list[dict[str, Any]]
 
 
+def error_response(description: str) -> dict[str, Any]:
+    """An OpenAPI `responses` item for an error answered with ErrorOut."""
+    return {"model": ErrorOut, "description": description}
+
+
 class ConflictOut(BaseModel):
     """A refused write: the entry moved on (or the id is taken); nothing was changed."""
 
@@ -87,7 +92,8 @@ class EntriesPage(BaseModel):
 
 
 class EntryPatch(_In):
-    """A partial update: only the fields given change; `texts` merges per language (null removes one)."""
+    """A partial update: only the fields given change; `null` for a field means "no change" (every field of an
+    entry is required, so none can be cleared); `texts` merges per language (null removes one)."""
 
     version: int = Field(ge=1, le=MAX_INT, description="the version this change was made to; stale → 409")
     topic: Topic | None = None
@@ -108,7 +114,7 @@ class EntryPatch(_In):
         data = self.model_dump(mode="json", exclude_unset=True)
         data.pop("version", None)
         data.pop("note", None)
-        return data
+        return {key: value for key, value in data.items() if value is not None}
 
 
 class RevisionOut(BaseModel):
@@ -203,6 +209,10 @@ class ResolveIn(_In):
 
     entry_id: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=60)
     add_as_phrasing: StrictBool = False
+    phrasing: str | None = Field(
+        default=None, min_length=1, max_length=300,
+        description="with add_as_phrasing: the phrasing to add, as the editor worded it (default: the first "
+                    "sample, whose masked personal data is left out); masked again before it is stored")
     dismiss: StrictBool = False
 
     @model_validator(mode="after")

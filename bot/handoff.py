@@ -62,6 +62,21 @@ class TicketConflict(HandoffError):
     """The ticket is not in a state that allows the action (closed, or claimed by someone else)."""
 
 
+class NotTicketOwner(HandoffError):
+    """Another officer has claimed the ticket: only they (or an admin) may reply to it or close it."""
+
+
+class KeyReused(HandoffError):
+    """An idempotency key already used for another ticket."""
+
+
+def _owner_of(row: HandoffRow, staff: str, *, admin: bool) -> None:
+    """Refuse a staff action on a ticket another officer has claimed (admins may act on any)."""
+    if not admin and row.status == "active" and row.claimed_by and row.claimed_by != staff[:100]:
+        raise NotTicketOwner(f"handoff {row.id} is claimed by {row.claimed_by}; only they or an admin may "
+                             "reply to it or close it")
+
+
 @dataclass(frozen=True)
 class TicketInfo:
     """What the conversation needs to know about a ticket."""
@@ -351,10 +366,12 @@ def claim_ticket(engine: Engine, handoff_id: int, staff: str, *, now: dt.datetim
 
 
 def add_staff_message(engine: Engine, handoff_id: int, *, author: str, text: str, source_ref: str | None = None,
-                      external_ref: str | None = None, now: dt.datetime | None = None) -> int:
+                      external_ref: str | None = None, admin: bool = False, now: dt.datetime | None = None) -> int:
     """Record a staff reply to deliver to the user; a waiting ticket becomes the author's. Returns the line id.
 
-    With `source_ref` (the staff message's delivery id) a repeated request returns the first line's id.
+    Only the officer who claimed the ticket (or an admin) may reply (NotTicketOwner otherwise). With
+    `source_ref` (the staff message's delivery id or idempotency key) a repeated request returns the first
+    line's id; the same key on another ticket is refused (KeyReused), never silently dropped.
     """
     now = now or utcnow()
     text = (text or "").strip()
@@ -362,22 +379,22 @@ def add_staff_message(engine: Engine, handoff_id: int, *, author: str, text: str
         raise HandoffError("the reply is empty")
     with Session(engine) as session:
         if source_ref:
-            found = session.exec(select(HandoffMessageRow.id).where(HandoffMessageRow.source_ref == source_ref)).first()
+            found = _line_of(session, source_ref, handoff_id)
             if found is not None:
-                return int(found)
+                return found
+        # The first reply claims a waiting ticket; the UPDATE is conditional, so one officer wins a race.
         session.exec(  # type: ignore[call-overload]
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status) == "waiting")
             .values(status="active", claimed_by=author[:100], claimed_at=now)
         )
-        touched = session.exec(  # type: ignore[call-overload]
-            update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status).in_(OPEN))
-            .values(last_activity=now)
-        ).rowcount
-        if not touched:
-            row = session.get(HandoffRow, handoff_id)
-            if row is None:
-                raise TicketNotFound(f"no handoff {handoff_id}")
+        row = session.get(HandoffRow, handoff_id, with_for_update=engine.dialect.name == "postgresql")
+        if row is None:
+            raise TicketNotFound(f"no handoff {handoff_id}")
+        if row.status not in OPEN:
             raise TicketConflict(f"handoff {handoff_id} is closed")
+        _owner_of(row, author, admin=admin)
+        row.last_activity = now
+        session.add(row)
         line = _line(handoff_id, "staff", text, author=author[:100], source_ref=source_ref, now=now)
         line.external_ref = external_ref
         session.add(line)
@@ -386,21 +403,34 @@ def add_staff_message(engine: Engine, handoff_id: int, *, author: str, text: str
             session.commit()
         except IntegrityError:  # the same request recorded by another worker at the same moment
             session.rollback()
-            found = session.exec(select(HandoffMessageRow.id).where(HandoffMessageRow.source_ref == source_ref)).first()
+            found = _line_of(session, source_ref, handoff_id) if source_ref else None
             if found is None:
                 raise
-            return int(found)
+            return found
         assert line.id is not None
         return line.id
 
 
+def _line_of(session: Session, source_ref: str, handoff_id: int) -> int | None:
+    """The line recorded under `source_ref` on this ticket; KeyReused when it belongs to another one."""
+    found = session.exec(select(HandoffMessageRow.id, HandoffMessageRow.handoff_id)
+                         .where(HandoffMessageRow.source_ref == source_ref)).first()
+    if found is None:
+        return None
+    if found[1] != handoff_id:
+        raise KeyReused(f"this Idempotency-Key was already used for handoff {found[1]}; use a new key for "
+                        f"handoff {handoff_id}")
+    return int(found[0])
+
+
 def close_ticket(engine: Engine, handoff_id: int, *, actor: str, note: str | None = None, reason: str = "staff",
-                 now: dt.datetime | None = None, idle_before: dt.datetime | None = None) -> bool:
+                 now: dt.datetime | None = None, idle_before: dt.datetime | None = None, admin: bool = True) -> bool:
     """Close an open ticket; True for the one call (on any worker) that closed it.
 
     `reason`: staff (the user is told, with the note, and asked for feedback), idle (likewise, with the
     idle note) or left (the user's own /batal: nothing to tell them). With `idle_before`, only a ticket
-    idle since before then is closed.
+    idle since before then is closed. With `admin=False` (a staff member who is not an admin) a ticket
+    another officer has claimed is refused with NotTicketOwner.
     """
     now = now or utcnow()
     note = _clip(note.strip(), MAX_NOTE_CHARS) if note and note.strip() else None
@@ -408,12 +438,18 @@ def close_ticket(engine: Engine, handoff_id: int, *, actor: str, note: str | Non
         condition = [col(HandoffRow.id) == handoff_id, col(HandoffRow.status).in_(OPEN)]
         if idle_before is not None:
             condition += [col(HandoffRow.status) == "active", col(HandoffRow.last_activity) <= idle_before]
+        if not admin:  # in the UPDATE itself, so a claim by someone else a moment before is honoured
+            condition.append(or_(col(HandoffRow.claimed_by).is_(None), col(HandoffRow.claimed_by) == actor[:100],
+                                 col(HandoffRow.status) == "waiting"))
         closed = session.exec(  # type: ignore[call-overload]
             update(HandoffRow).where(*condition)
             .values(status="closed", closed_by=actor[:100], closed_at=now, close_note=note, last_activity=now)
         ).rowcount
         if not closed:
+            row = session.get(HandoffRow, handoff_id)
             session.rollback()
+            if row is not None and not admin and row.status in OPEN:
+                _owner_of(row, actor, admin=False)
             return False
         row = session.get(HandoffRow, handoff_id)
         assert row is not None
@@ -577,12 +613,37 @@ def _delete_tickets(engine: Engine, where: Any) -> int:
     return len(ids)
 
 
-def delete_user_handoffs(engine: Engine, channel: str, user_id: str) -> int:
-    """Erase every ticket of one user with its transcript (/hapus); returns the tickets deleted."""
+def delete_user_handoffs(engine: Engine, channel: str, user_id: str, *, now: dt.datetime | None = None) -> int:
+    """Erase every ticket of one user with its transcript (/hapus); returns the tickets erased.
+
+    A closed ticket goes entirely. An open one is closed and kept as an anonymous stub (no user id, no
+    transcript) with one system line, "the user deleted their data", which the staff group is told of and
+    the queue shows, so the officer who had it does not wait for an answer that will not come.
+    """
     from bot.state import storage_key  # the user id as the state store keeps it, in case it differs
 
+    now = now or utcnow()
     keys = sorted({user_id[:100], storage_key(user_id)})
-    return _delete_tickets(engine, and_(col(HandoffRow.channel) == channel, col(HandoffRow.user_id).in_(keys)))
+    with Session(engine) as session:
+        rows = list(session.exec(select(HandoffRow).where(col(HandoffRow.channel) == channel,
+                                                          col(HandoffRow.user_id).in_(keys))))
+        if not rows:
+            return 0
+        ids = [row.id for row in rows]
+        session.exec(delete(HandoffMessageRow).where(col(HandoffMessageRow.handoff_id).in_(ids)))  # type: ignore[call-overload]
+        for row in rows:
+            assert row.id is not None
+            if row.status not in OPEN:
+                session.delete(row)
+                continue
+            row.status, row.user_id, row.closed_by, row.closed_at = "closed", "", "user", now
+            row.close_note, row.last_activity = None, now
+            session.add(row)
+            session.add(_line(row.id, "system", "", kind="closed-erased", now=now))
+            audit(session, actor="user", action="handoff.close", target=f"handoff:{row.id}",
+                  detail={"reason": "erased"})
+        session.commit()
+    return len(rows)
 
 
 def purge_transcripts(engine: Engine, before: dt.datetime) -> int:
@@ -709,6 +770,9 @@ def staff_post(line: HandoffMessageRow, ticket: HandoffRow, lang: str, *, transc
             return _("{ticket} ↩️ The user left the queue.").format(ticket=tag)
         if line.kind == "closed-idle":
             return _("{ticket} 💤 Closed after a quiet period; the user was told.").format(ticket=tag)
+        if line.kind == "closed-erased":
+            return _("{ticket} 🗑️ The user deleted their data (/hapus): the ticket is closed and its transcript "
+                     "erased. Do not reply.").format(ticket=tag)
         text = _("{ticket} ☑️ Closed by {name}.").format(ticket=tag, name=line.author or "")
         return f"{text}\n{line.text}" if line.text else text
     return f"{tag} {line.text}"
@@ -728,7 +792,7 @@ def staff_notice(kind: str, lang: str, *, ticket: int | None = None, detail: str
 
 __all__ = [
     "FEEDBACK_PREFIX", "OPEN", "RECENT_KEY", "STATUSES", "TO_STAFF", "TO_USER", "HandoffDesk", "HandoffError",
-    "HandoffMessageRow", "HandoffRow", "Hours", "NullDesk", "SqlDesk", "TicketConflict", "TicketInfo",
+    "HandoffMessageRow", "HandoffRow", "Hours", "KeyReused", "NotTicketOwner", "NullDesk", "SqlDesk", "TicketConflict", "TicketInfo",
     "TicketNotFound", "add_staff_message", "append_user_message", "claim_line", "claim_ticket", "close_idle",
     "close_ticket", "closing_text", "delete_user_handoffs", "format_opening", "get_ticket", "list_tickets",
     "open_ticket", "parse_hours", "pending_lines", "purge_handoffs", "purge_transcripts", "queue_counts",

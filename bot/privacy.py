@@ -159,10 +159,14 @@ class SqlUserDataEraser:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Called after each erasure, e.g. to wake the handoff loop that tells the staff group.
+        self.listeners: list[Callable[[], None]] = []
 
     def erase(self, channel: str, user_id: str) -> None:
         """Delete in one transaction per step; hooks (e.g. handoff transcripts) run first."""
         erase_user(self.engine, channel, user_id)
+        for listener in list(self.listeners):
+            listener()
 
 
 def erase_user(engine: Engine, channel: str, user_id: str) -> dict[str, int]:

@@ -39,8 +39,13 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys on every connection.
+
+    Statement parameters are kept out of exception messages (`hide_parameters`): they hold user ids and
+    message texts, and an exception's message ends up in the logs.
+    """
     url = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 

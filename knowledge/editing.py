@@ -39,6 +39,7 @@ from knowledge.models import (
     utcnow,
 )
 from knowledge.normalize import clean
+from knowledge.pii import mask, strip_placeholders
 from knowledge.schema import MAX_PHRASINGS, SLUG_RE, EntryDoc
 from knowledge.store import (
     StoreError,
@@ -351,9 +352,11 @@ def resolve_unanswered(
     author: str,
     entry_id: str | None = None,
     add_as_phrasing: bool = False,
+    phrasing: str | None = None,
     dismiss: bool = False,
 ) -> tuple[UnansweredRow, EntryDoc | None]:
-    """Resolve a queue item into an entry (optionally adding its first sample as a phrasing) or dismiss it."""
+    """Resolve a queue item into an entry (optionally adding a phrasing: the editor's `phrasing`, else its
+    first sample without the placeholders of masked personal data) or dismiss it."""
     item = session.get(UnansweredRow, item_id)
     if item is None:
         raise NotFound(f"no unanswered question {item_id}")
@@ -371,8 +374,10 @@ def resolve_unanswered(
         raise Invalid(f"no entry {entry_id!r}",
                       [{"loc": ["entry_id"], "msg": f"entry {entry_id!r} does not exist", "type": "reference"}])
     doc = entry_doc(row)
-    if add_as_phrasing and item.samples:
-        doc = _with_phrasing(session, row, doc, item, author=author)
+    # Samples are masked when stored; masking again covers rows kept from before that, and the editor's words.
+    phrase = strip_placeholders(mask(phrasing or (item.samples[0] if item.samples else "")))
+    if add_as_phrasing and phrase:
+        doc = _with_phrasing(session, row, doc, item, phrase, author=author)
     item.status, item.resolved_entry_id = "resolved", entry_id
     session.add(item)
     audit(session, actor=author, action="unanswered.resolve", target=f"unanswered:{item_id}",
@@ -381,8 +386,8 @@ def resolve_unanswered(
     return item, doc
 
 
-def _with_phrasing(session: Session, row: EntryRow, doc: EntryDoc, item: UnansweredRow, *, author: str) -> EntryDoc:
-    phrase = item.samples[0].strip()
+def _with_phrasing(session: Session, row: EntryRow, doc: EntryDoc, item: UnansweredRow, phrase: str, *,
+                   author: str) -> EntryDoc:
     lang = item.lang if item.lang in doc.texts else "id"
     text = doc.texts[lang]
     if phrase.casefold() in {p.casefold() for p in text.phrasings}:

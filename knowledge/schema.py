@@ -118,7 +118,8 @@ class LanguageText(_Strict):
 class EntryDoc(_Strict):
     """One knowledge entry (design §4 and §7.2)."""
 
-    id: str
+    # The slug rule is checked by `_slug` (with a readable message); the schema states it for API clients.
+    id: str = Field(json_schema_extra={"pattern": SLUG_RE.pattern, "minLength": 1, "maxLength": 60})
     topic: Topic
     aspect: str | None = None  # what the question is about (gaji, syarat…): one of knowledge.aspects.ASPECTS
     countries: list[str] = Field(default_factory=list)

@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 
 from knowledge.loader import KnowledgeBase, load_seed
 from knowledge.models import CountryRow, EntryRow, FeedbackRow, MetaRow, RevisionRow, UnansweredRow, utcnow
+from knowledge.normalize import raw_tokens
+from knowledge.pii import mask
 from knowledge.schema import CountryDoc, EntryDoc
 
 CONTENT_VERSION = "content_version"
@@ -161,8 +163,16 @@ def seed_if_empty(session: Session) -> ImportReport | None:
 def record_unanswered(
     session: Session, *, normalized: str, raw: str, lang: str, candidates: Sequence[tuple[str, float]]
 ) -> None:
-    """Count a question the bot could not answer under its normalised text, keeping a few raw samples."""
-    key = normalized.strip()[:500] or raw.strip().casefold()[:500]
+    """Count a question the bot could not answer under its normalised text, keeping a few samples.
+
+    Both are masked (`knowledge.pii`) before they reach the database: what editors see, and any phrasing
+    made from it, never holds a user's phone number, e-mail, NIK, passport or account number, or name.
+    """
+    masked = mask(raw)
+    if masked != raw:  # the matcher's normalised text has lost the shapes masking looks for: rebuild it
+        normalized = " ".join(raw_tokens(masked))
+    raw = masked
+    key = mask(normalized).strip()[:500] or raw.strip().casefold()[:500]
     if not key:
         return
     row = session.exec(

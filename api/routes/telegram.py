@@ -7,12 +7,15 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.runtime import Runtime
+from api.schemas import error_response
 from bot.channels import telegram as tg
+from bot.delivery import record_rejected
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000  # real updates are a few kB; anything this big is not from Telegram
@@ -59,7 +62,20 @@ def _problem(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
-@router.post("/webhooks/telegram")
+WEBHOOK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Handled, a duplicate, ignored, or rejected for good (`status`); Telegram stops here"},
+    400: error_response("Not a Telegram update (not JSON, not an object, no valid `update_id`)."),
+    401: error_response(f"No `{SECRET_HEADER}` header."),
+    403: error_response(f"A wrong `{SECRET_HEADER}` header."),
+    404: error_response("The Telegram webhook is not enabled on this server."),
+    413: error_response(f"The body is larger than {MAX_BODY_BYTES} bytes."),
+    415: error_response("The body is not application/json."),
+    500: error_response("The update could not be handled now (e.g. the database is down); Telegram delivers it again."),
+    503: error_response("Another worker is handling this update; Telegram delivers it again."),
+}
+
+
+@router.post("/webhooks/telegram", responses=WEBHOOK_RESPONSES)
 async def telegram_webhook(request: Request) -> JSONResponse:
     """Take one update from Telegram: answer it, then acknowledge (a 5xx makes Telegram redeliver)."""
     runtime: Runtime = request.app.state.runtime
@@ -84,7 +100,10 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         return _problem(400, "the body is not valid JSON")
     try:
         update = channel.parse(data)
-    except tg.MalformedUpdate as error:
+    except tg.RejectedUpdate as error:  # from Telegram, but never handleable: acknowledge so it is not resent
+        record_rejected(tg.CHANNEL, error.reason)
+        return JSONResponse({"ok": True, "status": "rejected"})
+    except tg.MalformedUpdate as error:  # not an update at all (no object, no update id)
         return _problem(400, str(error))
     # Acknowledge only after the update is answered or durably queued (bot/delivery.py has the guarantee).
     outcome = await channel.process(update)

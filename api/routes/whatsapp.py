@@ -6,11 +6,12 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from api.schemas import error_response
 from bot.channels.whatsapp import (
     CHANNEL,
     BadSignature,
@@ -41,7 +42,22 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.get("", response_class=PlainTextResponse)
+NOT_CONFIGURED = {404: error_response("WhatsApp is not configured on this server.")}
+VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_CONFIGURED,
+    403: error_response("Verification failed: a wrong `hub.mode` or `hub.verify_token`."),
+}
+DELIVERY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_CONFIGURED,
+    400: error_response("The body is not a JSON object."),
+    401: error_response("No `X-Hub-Signature-256` header."),
+    403: error_response("A wrong `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret)."),
+    413: error_response(f"The body is larger than {MAX_BODY_BYTES} bytes."),
+    503: error_response("A message of the delivery could not be handled now; Meta delivers it again."),
+}
+
+
+@router.get("", response_class=PlainTextResponse, responses=VERIFY_RESPONSES)
 def verify(
     request: Request,
     mode: Annotated[str | None, Query(alias="hub.mode")] = None,
@@ -69,7 +85,7 @@ async def _raw_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-@router.post("")
+@router.post("", responses=DELIVERY_RESPONSES)
 async def receive(request: Request) -> JSONResponse:
     """Check the signature over the raw body, then answer every message in the delivery."""
     settings = _settings(request)

@@ -101,6 +101,15 @@ class MalformedUpdate(TelegramChannelError):
     """A webhook body that is not a Telegram update."""
 
 
+class RejectedUpdate(MalformedUpdate):
+    """An update with a valid id that can never be handled (a field of the wrong type or out of bounds):
+    acknowledged and counted, never retried (Telegram would hold back the chat's later updates behind it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class SendFailed(TelegramChannelError):
     """A Bot API call still failed after the retries."""
 
@@ -157,8 +166,43 @@ class _Tally:
 # --- Update → IncomingMessage ---------------------------------------------------------------------
 
 
+_MAX_CHAT_ID = 2**63  # Telegram's ids fit in a signed 64-bit integer
+_MAX_LANGUAGE_CODE = 35  # an IETF language tag
+
+
+def check_fields(update: Update) -> None:
+    """RejectedUpdate when a field the bot reads has a type or size Telegram never sends (PTB keeps whatever
+    the JSON held: a `text` that is an object would fail deep in the core, and a huge chat id a column)."""
+    message = update.message
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None and (not isinstance(chat.id, int) or isinstance(chat.id, bool)
+                             or not -_MAX_CHAT_ID < chat.id < _MAX_CHAT_ID or not isinstance(chat.type, str)):
+        raise RejectedUpdate("chat")
+    if user is not None:
+        code = user.language_code
+        if not isinstance(user.id, int) or (code is not None and (not isinstance(code, str)
+                                                                   or len(code) > _MAX_LANGUAGE_CODE)):
+            raise RejectedUpdate("user")
+        if user.username is not None and not isinstance(user.username, str):
+            raise RejectedUpdate("user")
+    if message is not None:
+        for value in (message.text, message.caption):
+            if value is not None and not isinstance(value, str):
+                raise RejectedUpdate("text")
+        reply = message.reply_to_message
+        if reply is not None and not isinstance(reply.message_id, int):
+            raise RejectedUpdate("reply")
+        if not isinstance(message.message_id, int):
+            raise RejectedUpdate("message_id")
+    query = update.callback_query
+    if query is not None and (not isinstance(query.id, str) or (query.data is not None
+                                                                and not isinstance(query.data, str))):
+        raise RejectedUpdate("callback")
+
+
 def to_incoming(update: Update) -> IncomingMessage | None:
     """The channel-neutral message of an update; None for updates the bot does not answer."""
+    check_fields(update)
     chat, user = update.effective_chat, update.effective_user
     # Only private chats: the bot must not answer in groups (e.g. the staff group it posts handoffs to).
     if chat is None or user is None or user.is_bot or chat.type != "private":
@@ -191,10 +235,13 @@ def parse_update(data: Any, bot: Bot) -> Update:
         update = Update.de_json(data, bot)
         # Touch what `to_incoming` reads, so a wrongly shaped field fails here, not later.
         to_incoming(update)
+    except RejectedUpdate:
+        raise
     # OSError and OverflowError: a timestamp far outside the platform's range ("date": 1e18) fails in
-    # datetime.fromtimestamp inside PTB; RecursionError: absurdly deep nesting.
+    # datetime.fromtimestamp inside PTB; RecursionError: absurdly deep nesting. The update id is valid, so
+    # it is rejected (acknowledged, counted), not refused: a refused update is delivered again and again.
     except (TypeError, ValueError, KeyError, AttributeError, OSError, OverflowError, RecursionError) as error:
-        raise MalformedUpdate(f"not a Telegram update: {error.__class__.__name__}") from error
+        raise RejectedUpdate(f"shape:{error.__class__.__name__}") from error
     return update
 
 
@@ -396,20 +443,23 @@ class TelegramChannel:
 
         tally = _Tally()
         try:
-            await self._send_all(msg.user_id, replies, tally, progress=progress, queued=claimed.queued)
-        except Exception:
-            log.exception("telegram update %s failed while sending replies", msg.external_id)
-            if not (tally.sent or tally.undelivered or start):
-                await run_blocking(self.engine, release_delivery, self.engine, CHANNEL, msg.external_id)
-                return Outcome("failed")
-            # Something reached the user or the outbox: a redelivery must not repeat it.
+            try:
+                await self._send_all(msg.user_id, replies, tally, progress=progress, queued=claimed.queued)
+            except Exception:
+                log.exception("telegram update %s failed while sending replies", msg.external_id)
+                if not (tally.sent or tally.undelivered or start):
+                    await run_blocking(self.engine, release_delivery, self.engine, CHANNEL, msg.external_id)
+                    return Outcome("failed")
+                # Something reached the user or the outbox: a redelivery must not repeat it.
+            # Marked done straight after the last send, before waiting for the button's acknowledgement: the
+            # shorter the time between Telegram taking a message and this record, the fewer repeats a crash causes.
+            try:
+                await run_blocking(self.engine, finish_delivery, self.engine, delivery)
+            except Exception:  # the replies are out; a redelivery within the lease is refused, after it resumes
+                log.exception("telegram update %s could not be marked done", msg.external_id)
         finally:
             if ack is not None:
                 await ack
-        try:
-            await run_blocking(self.engine, finish_delivery, self.engine, delivery)
-        except Exception:  # the replies are out; a redelivery within the lease is refused, after it resumes
-            log.exception("telegram update %s could not be marked done", msg.external_id)
         return Outcome("handled", sent=tally.sent, undelivered=tally.undelivered)
 
     async def send_replies(self, chat_id: str, replies: Sequence[Reply]) -> tuple[int, int]:

@@ -43,6 +43,7 @@ from bot.delivery import (
     has_undelivered,
     mark_progress,
     record_failed_send,
+    record_rejected,
 )
 from bot.i18n import N_
 from bot.messages import Button, IncomingMessage, Reply, Turn
@@ -145,26 +146,41 @@ def verify_token_matches(expected: str, mode: str | None, token: str | None) -> 
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """One user message from a webhook delivery: text, a pressed button's id, or something we cannot read."""
+    """One user message from a webhook delivery: text, a pressed button's id, something we cannot read, or a
+    message that can never be handled ("rejected": `text` holds the reason code, never the content)."""
 
     wamid: str
     user_id: str
-    kind: str  # "text" | "button" | "unsupported"
+    kind: str  # "text" | "button" | "unsupported" | "rejected"
     text: str | None = None
     button: str | None = None
+
+
+# A wa_id is the sender's phone number in international form, digits only (E.164: at most 15); it is stored
+# in columns of 100 characters, the message id in one of 200.
+_WA_ID = re.compile(r"[0-9]{1,20}")
+_MAX_WAMID = 200
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
+def _rejected(reason: str) -> Inbound:
+    return Inbound("", "", "rejected", text=reason)
+
+
 def _message(raw: dict[str, Any]) -> Inbound | None:
     wamid, user, kind = raw.get("id"), raw.get("from"), raw.get("type")
-    if not isinstance(wamid, str) or not wamid or not isinstance(user, str) or not user or not isinstance(kind, str):
-        return None
+    if not isinstance(wamid, str) or not wamid or len(wamid) > _MAX_WAMID or not wamid.isprintable():
+        return _rejected("id")
+    if not isinstance(user, str) or not _WA_ID.fullmatch(user):
+        return _rejected("from")
+    if not isinstance(kind, str):
+        return _rejected("type")
     if kind == "text":
         body = raw.get("text", {}).get("body") if isinstance(raw.get("text"), dict) else None
-        return Inbound(wamid, user, "text", text=body) if isinstance(body, str) else None
+        return Inbound(wamid, user, "text", text=body) if isinstance(body, str) else _rejected("text")
     if kind == "interactive":
         interactive = raw.get("interactive") if isinstance(raw.get("interactive"), dict) else {}
         for reply_type in ("button_reply", "list_reply"):
@@ -174,7 +190,7 @@ def _message(raw: dict[str, Any]) -> Inbound | None:
         return Inbound(wamid, user, "unsupported")
     if kind == "button":  # a template's quick-reply tap: its visible text is what the user said
         text = raw.get("button", {}).get("text") if isinstance(raw.get("button"), dict) else None
-        return Inbound(wamid, user, "text", text=text) if isinstance(text, str) else None
+        return Inbound(wamid, user, "text", text=text) if isinstance(text, str) else _rejected("button")
     if kind in UNSUPPORTED_TYPES:
         return Inbound(wamid, user, "unsupported")
     # Reactions, system notices and the like are not messages to answer.
@@ -550,13 +566,29 @@ class WhatsAppChannel:
         self._states = SqlStateStore(engine)
 
     async def handle_update(self, payload: Any) -> DeliveryReport:
-        """Handle every message of a parsed webhook body, one after the other to keep each user's order."""
+        """Handle every message of a parsed webhook body, one after the other to keep each user's order.
+
+        A message that can never be handled is rejected (counted, acknowledged); one that fails now (the
+        database is down, another worker holds it) does not stop the others: the first such error is raised
+        after them, so Meta delivers again and the messages handled meanwhile are dropped as duplicates.
+        """
         handled = duplicates = 0
+        failure: Exception | None = None
         for inbound in parse_update(payload):
-            if await self.handle_message(inbound):
-                handled += 1
-            else:
-                duplicates += 1
+            if inbound.kind == "rejected":
+                record_rejected(CHANNEL, inbound.text or "unknown")
+                continue
+            try:
+                if await self.handle_message(inbound):
+                    handled += 1
+                else:
+                    duplicates += 1
+            except Exception as error:
+                failure = failure or error
+                if not isinstance(error, DeliveryBusy):
+                    log.exception("a whatsapp message could not be handled; the others of its delivery go on")
+        if failure is not None:
+            raise failure
         return DeliveryReport(handled, duplicates)
 
     async def handle_message(self, inbound: Inbound) -> bool:

@@ -22,6 +22,8 @@ from bot.handlers.context import Handler
 
 ROUTES: tuple[tuple[str, Handler], ...] = (
     ("emergency", emergency.handle),  # always first: a person in danger gets the numbers, even mid-flood or handoff
+    # Before the handoff: /hapus must erase in every state, and never be forwarded to the officers.
+    ("forget", forget.handle),
     # Before the flood limit: a user talking to a person fast must not have messages dropped (see handoff).
     ("handoff", handoff.handle),
     ("flood", flood.handle),
@@ -32,7 +34,6 @@ ROUTES: tuple[tuple[str, Handler], ...] = (
     ("feedback", feedback.handle),
     ("language", language.handle),
     ("privacy", privacy.handle),
-    ("forget", forget.handle),
     ("person", person.handle),
     ("knowledge", knowledge.handle),
     ("fallback", fallback.handle),

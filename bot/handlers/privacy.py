@@ -14,18 +14,22 @@ def handle(msg: IncomingMessage, ctx: Context) -> HandlerResult | None:
         return None
     text = ctx._(
         "🔒 Privacy\n"
-        "What we keep: your language, the country you chose, the last topic and your last few messages, "
-        "so the conversation can continue. If you talk to an officer, that conversation is kept too, so "
-        "the officer can help you. Questions we could not answer and your 👍/👎 are kept without your "
-        "name or number, to improve the answers.\n"
-        "How long: {retention}.\n"
+        "What we keep about you, in our database: your language, the country you chose, the last topic and your "
+        "last few messages, so the conversation can continue; if you talk to an officer, that conversation, so the "
+        "officer can help you. How long: {retention}.\n"
+        "What we keep without any link to you: questions the bot could not answer (phone numbers, e-mail addresses, "
+        "ID, passport and account numbers and names are removed before they are stored), for up to {unanswered}, "
+        "to improve the answers; your 👍/👎 and daily message counts.\n"
         "Type /hapus to delete your data at any time."
     )
     days = ctx.settings.retention_days
     if days:
-        retention = ctx._("up to {days} days after your last message").format(days=format_number(days, ctx.locale))
+        number = format_number(days, ctx.locale)
+        retention = ctx._("up to {days} days after your last message").format(days=number)
+        unanswered = ctx._("{days} days after it was last asked").format(days=number)
     else:
         retention = ctx._("until you delete it with /hapus")
-    text = text.format(retention=retention)
+        unanswered = ctx._("until the operator of this service deletes it")
+    text = text.format(retention=retention, unanswered=unanswered)
     buttons = (Button(ctx._("🗑️ Delete my data"), "hapus"), replies.home_button(ctx))
     return HandlerResult("info", (Reply(text, buttons),))

@@ -103,3 +103,31 @@ def test_stats_count_decisions_by_channel_and_language_and_feedback(api: Api, db
     # Editors trying questions through /ask are not counted as conversations.
     api.call("POST", "/api/v1/ask", json={"text": "gaji taiwan berapa"})
     assert api.call("GET", "/api/v1/stats").json()["turns"]["total"] == 5
+
+
+def test_personal_data_never_reaches_the_queue_nor_a_phrasing(api: Api, db_url: str) -> None:
+    typed = "nama saya Wulan Sari, paspor B7654321 hilang, wa 0813 2222 3333 email wulan@contoh.co.id kucing"
+    chat(db_url, {"user": "u9", "text": typed})
+    queue = api.call("GET", "/api/v1/unanswered").json()
+    dumped = json.dumps(queue)
+    for secret in ("Wulan", "wulan", "B7654321", "b7654321", "2222", "contoh.co.id"):
+        assert secret not in dumped, secret
+    item = queue["data"][0]
+    assert "[paspor]" in item["samples"][0] and "[telepon]" in item["samples"][0]
+
+    resolved = api.call("POST", f"/api/v1/unanswered/{item['id']}/resolve", "editor",
+                        json={"entry_id": "hak-pmi", "add_as_phrasing": True})
+    assert resolved.status_code == 200, resolved.text
+    added = resolved.json()["entry"]["texts"]["id"]["phrasings"][-1]
+    assert "[" not in added and "Wulan" not in added and "kucing" in added
+    exported = api.call("GET", "/api/v1/export", params={"format": "json"}).text
+    assert "Wulan" not in exported and "B7654321" not in exported
+
+
+def test_the_editor_words_the_phrasing(api: Api, db_url: str) -> None:
+    chat(db_url, {"user": "u9", "text": "boleh bawa kucing ke asrama? hp 081234567890"})
+    item = api.call("GET", "/api/v1/unanswered").json()["data"][0]
+    resolved = api.call("POST", f"/api/v1/unanswered/{item['id']}/resolve", "editor",
+                        json={"entry_id": "hak-pmi", "add_as_phrasing": True, "phrasing": "bawa hewan ke asrama"})
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["entry"]["texts"]["id"]["phrasings"][-1] == "bawa hewan ke asrama"

@@ -87,6 +87,7 @@ def test_every_message_of_every_entry_and_change_is_parsed_and_statuses_are_skip
         ("w3", "button", None, "country:HK"),
         ("w4", "unsupported", None, None),
         ("w6", "text", "Ya", None),
+        ("", "rejected", "from", None),  # no sender: acknowledged and counted, never answered
     ]
 
 

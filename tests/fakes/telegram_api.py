@@ -80,6 +80,9 @@ class FakeTelegramAPI:
     # had not reached Telegram (a crash test kills the bot while they hang).
     _hold: dict[str, int] = field(default_factory=dict)
     _held: int = 0
+    # latency: seconds between recording a call (it reached Telegram) and answering it, as on a real network;
+    # a process killed in between has sent a message it does not know about.
+    latency: float = 0.0
 
     # --- what tests use ---
 
@@ -98,6 +101,7 @@ class FakeTelegramAPI:
             self._failures.clear()
             self._updates.clear()
             self._hold.clear()
+            self.latency = 0.0
 
     def fail(self, method: str, status: int = 500, *, retry_after: int | None = None, times: int | None = 1) -> None:
         """Answer the next `times` calls of `method` (every call when None) with an HTTP error."""
@@ -177,6 +181,8 @@ class FakeTelegramAPI:
         with self._lock:
             self._calls.append(Call(method, request.path_params["token"], params, time.monotonic()))
             failure = self._take_failure(method)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if failure is not None:
             body: dict[str, Any] = {"ok": False, "error_code": failure.status,
                                     "description": f"fake failure {failure.status}"}

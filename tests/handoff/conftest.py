@@ -214,11 +214,21 @@ def wa_delivery(user: str, text: str, wamid: str | None = None) -> dict[str, Any
             "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}]}
 
 
-def staff_token(engine: Engine) -> str:
+def token_for(engine: Engine, name: str, role: str = "staff") -> str:
+    """A new API token."""
     with Session(engine) as session:
-        _row, token = create_token(session, name="staff-1", role="staff", actor="test")
+        _row, token = create_token(session, name=name, role=role, actor="test")
         session.commit()
     return token
+
+
+def auth(token: str) -> dict[str, str]:
+    """The Authorization header for a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def staff_token(engine: Engine) -> str:
+    return token_for(engine, "staff-1")
 
 
 @contextmanager

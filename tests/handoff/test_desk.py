@@ -70,8 +70,15 @@ def test_user_data_is_erased_and_old_transcripts_purged(engine: Engine) -> None:
     gone = desk.open_ticket(engine, "telegram", "1")
     desk.append_user_message(engine, gone.id, "nama saya Siti")
     erase_user(engine, "telegram", "1")
+    # The open ticket is closed and kept as an anonymous stub that tells the staff why; its transcript is gone.
+    stub, lines = desk.get_ticket(engine, gone.id)
+    assert (stub.status, stub.user_id) == ("closed", "")
+    assert [(line.sender, line.kind, line.text) for line in lines] == [("system", "closed-erased", "")]
+    closed = desk.open_ticket(engine, "telegram", "1")
+    desk.close_ticket(engine, closed.id, actor="staff-1")
+    erase_user(engine, "telegram", "1")  # a closed ticket goes entirely
     with pytest.raises(desk.TicketNotFound):
-        desk.get_ticket(engine, gone.id)
+        desk.get_ticket(engine, closed.id)
     desk.close_ticket(engine, keep.id, actor="staff-1", now=NOW - dt.timedelta(days=40))
     open_one = desk.open_ticket(engine, "telegram", "3")
     purge(engine, dt.timedelta(days=30))

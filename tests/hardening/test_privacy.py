@@ -131,5 +131,6 @@ def test_privasi_says_what_is_kept_and_for_how_long(seed_snapshot: Snapshot, day
     turn = conversation.handle(IncomingMessage("cli", "u", text="/privasi", language_hint="en"))
     said = turn.replies[0].text
     assert expected in said and "officer" in said and "/hapus" in said
+    assert "without any link to you" in said and "passport" in said  # what is kept anonymously, and masked
     indonesian = conversation.handle(IncomingMessage("cli", "v", text="/privasi", language_hint="id")).replies[0].text
     assert "Berapa lama" in indonesian

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -30,12 +29,6 @@ TG_SECRET = "never-Log-this-webhook-secret"
 WA_ACCESS = "EAAnever-log-this-access-token"
 WA_APP_SECRET = "never-log-this-app-secret"
 WA_VERIFY = "never-log-this-verify-token"
-
-
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[tuple[FakeTelegramAPI, FakeGraphAPI]]:
-    with FakeTelegramAPI().serve() as telegram, FakeGraphAPI().serve() as graph:
-        yield telegram, graph
 
 
 def settings_for(db_url: str, fakes: tuple[FakeTelegramAPI, FakeGraphAPI], **overrides: Any) -> Settings:

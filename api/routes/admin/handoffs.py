@@ -18,6 +18,10 @@ from knowledge.models import utcnow
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"], responses=AUTH_ERRORS)
 REFUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, or another officer has it."}}
+NOT_YOURS = {403: {"model": ErrorOut, "description": "The token's role may not do this, or another officer has "
+                                                     "claimed the ticket (only they or an admin may act on it)."}}
+KEY_REUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, or the Idempotency-Key was already "
+                                                      "used for another ticket."}}
 HandoffId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
@@ -106,7 +110,9 @@ def _out(row: desk.HandoffRow) -> HandoffOut:
 def _refuse(error: desk.HandoffError) -> HTTPException:
     if isinstance(error, desk.TicketNotFound):
         return HTTPException(404, str(error))
-    if isinstance(error, desk.TicketConflict):
+    if isinstance(error, desk.NotTicketOwner):
+        return HTTPException(403, str(error))
+    if isinstance(error, desk.TicketConflict | desk.KeyReused):
         return HTTPException(409, str(error))
     return HTTPException(422, str(error))
 
@@ -154,18 +160,21 @@ async def claim_handoff(handoff_id: HandoffId, runtime: RuntimeDep, token: Staff
 
 
 @router.post("/{handoff_id}/messages", response_model=ReplyOut, status_code=201,
-             responses={**NOT_FOUND, **REFUSED}, summary="Reply to the user (staff)", **role("staff"))
+             responses={**NOT_FOUND, **KEY_REUSED, **NOT_YOURS}, summary="Reply to the user (staff)", **role("staff"))
 async def reply_to_handoff(
     handoff_id: HandoffId, body: ReplyIn, runtime: RuntimeDep, token: StaffToken,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> ReplyOut:
     """Deliver `text` to the user on their own channel and record it; a waiting ticket becomes yours.
 
-    Send an `Idempotency-Key` header to make a retried request safe: the same key records and delivers once.
+    Only the officer who claimed the ticket (or an admin) may reply: others get 403. Send an
+    `Idempotency-Key` header to make a retried request safe: the same key records and delivers once; the
+    same key on another ticket is refused with 409.
     """
     source = f"api:{token.id}:{idempotency_key}" if idempotency_key else None
     try:
-        line_id = await service_of(runtime).reply(handoff_id, author=token.name, text=body.text, source_ref=source)
+        line_id = await service_of(runtime).reply(handoff_id, author=token.name, text=body.text, source_ref=source,
+                                                  admin=token.role == "admin")
     except desk.HandoffError as error:
         raise _refuse(error) from None
     _row, lines = await asyncio.to_thread(desk.get_ticket, runtime.engine, handoff_id)
@@ -173,13 +182,18 @@ async def reply_to_handoff(
     return ReplyOut(id=line_id, handoff_id=handoff_id, delivered=delivered)
 
 
-@router.post("/{handoff_id}/close", response_model=HandoffDetail, responses={**NOT_FOUND, **REFUSED},
+@router.post("/{handoff_id}/close", response_model=HandoffDetail, responses={**NOT_FOUND, **REFUSED, **NOT_YOURS},
              summary="Close a handoff and give the user back to the bot (staff)", **role("staff"))
 async def close_handoff(handoff_id: HandoffId, runtime: RuntimeDep, token: StaffToken,
                         body: CloseIn | None = None) -> HandoffDetail:
-    """The user is told (with the note) and asked for feedback; the bot answers them again. Closed already → 409."""
+    """The user is told (with the note) and asked for feedback; the bot answers them again. Closed already → 409;
+    claimed by another officer → 403 (an admin may close any)."""
     note = body.note if body else None
-    if not await service_of(runtime).close(handoff_id, staff=token.name, note=note):
+    try:
+        closed = await service_of(runtime).close(handoff_id, staff=token.name, note=note, admin=token.role == "admin")
+    except desk.HandoffError as error:
+        raise _refuse(error) from None
+    if not closed:
         await _detail(runtime, handoff_id)  # 404 when there is no such ticket
         raise HTTPException(409, f"handoff {handoff_id} is already closed")
     return await _detail(runtime, handoff_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 
 from api import tokens
 from api.deps import AdminToken, SessionDep, role
@@ -14,10 +14,16 @@ from api.schemas import MAX_INT, TokenCreated, TokenIn, TokenOut, TokensPage
 router = APIRouter(prefix="/tokens", tags=["tokens"], responses=AUTH_ERRORS)
 
 
+NO_STORE = {"Cache-Control": {"description": "`no-store`: the response carries a secret that no cache may keep",
+                              "schema": {"type": "string", "const": "no-store"}}}
+
+
 @router.post("", response_model=TokenCreated, status_code=status.HTTP_201_CREATED,
+             responses={201: {"description": "The token, shown this once", "headers": NO_STORE}},
              summary="Create an API token (admin)", **role("admin"))
-def create_token(body: TokenIn, session: SessionDep, token: AdminToken) -> TokenCreated:
-    """Create a token; the response carries it this once: only its hash is stored."""
+def create_token(body: TokenIn, session: SessionDep, token: AdminToken, response: Response) -> TokenCreated:
+    """Create a token; the response carries it this once (never cached): only its hash is stored."""
+    response.headers["Cache-Control"] = "no-store"
     row, secret = tokens.create_token(session, name=body.name, role=body.role, actor=token.name)
     session.commit()
     session.refresh(row)

@@ -35,7 +35,8 @@ def resolve(item_id: Annotated[int, Path(ge=1, le=MAX_INT)], body: ResolveIn, se
             runtime: RuntimeDep, token: EditorToken) -> ResolvedOut:
     """`{"entry_id": …, "add_as_phrasing": true}` teaches the entry this question at once; `{"dismiss": true}` drops it."""
     item, entry = editing.resolve_unanswered(session, item_id, author=token.name, entry_id=body.entry_id,
-                                             add_as_phrasing=body.add_as_phrasing, dismiss=body.dismiss)
+                                             add_as_phrasing=body.add_as_phrasing, phrasing=body.phrasing,
+                                             dismiss=body.dismiss)
     out = ResolvedOut(item=UnansweredOut.model_validate(item, from_attributes=True), entry=entry)
     publish_changes(session, runtime)
     return out
