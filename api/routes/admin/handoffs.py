@@ -17,7 +17,8 @@ from bot import handoff as desk
 from knowledge.models import utcnow
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"], responses=AUTH_ERRORS)
-REFUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, or another officer has it."}}
+REFUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, or another officer has it, or (a reply) "
+                 "the user's channel cannot deliver it now: WhatsApp's 24-hour window without a template."}}
 HandoffId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
@@ -40,6 +41,9 @@ class HandoffOut(BaseModel):
     close_note: str | None
     last_activity: dt.datetime
     helpful: bool | None
+    delivery_error: str | None = Field(
+        description="the error code of the last staff reply that did not reach the user (a send error, or "
+                    "WhatsApp's `failed` status); the transcript has a system line for it")
 
 
 class LineOut(BaseModel):
@@ -100,6 +104,7 @@ def _out(row: desk.HandoffRow) -> HandoffOut:
         waiting_seconds=max(0, int((end - created).total_seconds())), claimed_by=row.claimed_by,
         claimed_at=_aware(row.claimed_at), closed_by=row.closed_by, closed_at=_aware(row.closed_at),
         close_note=row.close_note, last_activity=_aware(row.last_activity) or created, helpful=row.helpful,
+        delivery_error=row.delivery_error,
     )
 
 
