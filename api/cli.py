@@ -183,8 +183,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
         started = serve_app("api.app:app_factory", factory=True, host=args.host, port=args.port,
-                            workers=args.workers, log_config=logging_config(fmt, level), log_level=level,
-                            access_log=False, proxy_headers=True)
+                            workers=args.workers, healthcheck_seconds=settings.worker_healthcheck_seconds,
+                            log_config=logging_config(fmt, level), log_level=level, access_log=False,
+                            proxy_headers=True)
     finally:
         if metrics_dir is not None:
             os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     # Operations: /metrics on its own port (not the public one) when set; how long `serve --workers N` waits
     # for a starting worker to answer uvicorn's health check (importing the app can take seconds under load).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     worker_healthcheck_seconds: int = Field(default=60, ge=5, le=600)
 
     @field_validator("database_url")
