@@ -153,7 +153,7 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (webhooks, admin API, health) with uvicorn."""
-    from api.database import prepare
+    from api.database import PREPARED_ENV, prepare
     from api.logs import logging_config
     from api.server import run as serve_app  # uvicorn is imported only by the commands that serve
 
@@ -168,8 +168,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         print("desmigratif: several workers on SQLite serialise their writes; use PostgreSQL to scale out",
               file=sys.stderr)
-    # Migrate and seed once here, so N workers do not race to do it at start-up.
+    # Migrate and seed once here, so N workers do not race to do it at start-up (nor pay for it).
     prepare(settings.database_url).dispose()
+    os.environ[PREPARED_ENV] = settings.database_url  # inherited by the workers: they skip Alembic
     fmt, level = _log_setup(settings, args)
     # Several workers share their metrics through files (prometheus-client's multiprocess mode); the variable
     # must be set before any worker imports prometheus_client, i.e. here, before uvicorn spawns them.
@@ -187,6 +188,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                             log_config=logging_config(fmt, level), log_level=level, access_log=False,
                             proxy_headers=True)
     finally:
+        os.environ.pop(PREPARED_ENV, None)
         if metrics_dir is not None:
             os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
             shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.database import prepare
+from api.database import open_prepared
 from api.metrics import MeteredConversation
 from api.settings import Settings
 from bot.core import Conversation
@@ -121,8 +121,8 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Migrate and seed the database, load the knowledge and build the conversation."""
-    engine = prepare(settings.database_url)
+    """Migrate and seed the database (unless `serve` just did), load the knowledge, build the conversation."""
+    engine = open_prepared(settings.database_url)
     snapshots = SnapshotHolder(engine, poll_seconds=settings.content_poll_seconds)
     snapshots.refresh(force=True)
     recorder = SqlRecorder(engine, flush_seconds=settings.stats_flush_seconds)
