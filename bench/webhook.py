@@ -433,7 +433,7 @@ def _report(args: argparse.Namespace, lines: list[str], capacity: Run | None, la
     if capacity is not None and sends is not None:
         answered = len(capacity.latencies) + sum(len(run.latencies) for run in latencies) + args.warmup
         print(f"replies sent to the fake Bot API: {sends} sendMessage calls for {answered} updates")
-    print("target (design §9): >= 300 updates/s with p99 <= 100 ms over loopback")
+    print("target: >= 300 updates/s with p99 <= 100 ms over loopback")
 
 
 if __name__ == "__main__":
