@@ -21,9 +21,10 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
 from api.settings import Settings
-from bot.channels.whatsapp_status import status_of
+from bot.channels.whatsapp_status import status_of, window_open
 from bot.delivery import failed_sends
 from bot.models import OutboxRow, ProcessedEventRow
+from bot.privacy import erase_user
 from knowledge.db import make_engine, normalize_url
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import EntryDoc, LanguageText, Source
@@ -626,3 +627,15 @@ def test_delivery_statuses_of_sent_messages_are_recorded(client: TestClient, gra
     # A status of a message we never sent changes nothing and records nothing.
     assert post(client, status_delivery("wamid.not-ours", "read", user=user)).status_code == 200
     assert status_of(app_engine, "wamid.not-ours") is None
+
+
+def test_hapus_erases_the_statuses_and_the_window_of_a_user(client: TestClient, graph: FakeGraphAPI, user: str,
+                                                              app_engine: Engine) -> None:
+    say(client, "paspor", user=user)
+    wamid = sent_to(graph, user)[-1].wamid
+    assert wamid is not None and status_of(app_engine, wamid) is not None
+    assert window_open(app_engine, user) is True
+
+    erase_user(app_engine, "whatsapp", user)
+
+    assert status_of(app_engine, wamid) is None and window_open(app_engine, user) is None
