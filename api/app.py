@@ -14,14 +14,18 @@ from api.metrics import HttpMetricsMiddleware, _route_templates
 from api.routes import admin, health
 from api.routes import telegram as telegram_routes
 from api.routes import whatsapp as whatsapp_routes
-from api.runtime import Runtime, build_runtime
+from api.runtime import Runtime, build_runtime, settle_heap
 from api.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the runtime (database, snapshot, conversation, channels) starts in the lifespan."""
+def create_app(settings: Settings | None = None, *, settle: bool = False) -> FastAPI:
+    """Build the app; the runtime (database, snapshot, conversation, channels) starts in the lifespan.
+
+    `settle`: once started, hide what is alive from the garbage collector (`api.runtime.settle_heap`); for
+    a serving worker, which keeps all of it for its whole life, not for a test process building many apps.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -31,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         whatsapp_routes.register(runtime)  # its Graph API client opens below when WhatsApp is configured
         handoffs.install(runtime)  # the staff queue: its delivery loop, after the channels it sends on
         background.install(runtime)  # outbox retries and the retention purge; after the channels they send on
+        metrics.install(runtime)  # /metrics on METRICS_PORT when set
         app.state.runtime = runtime
         async with AsyncExitStack() as stack:
             for start in runtime.startups:
@@ -38,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.info("ready: knowledge version %d", runtime.snapshots.get().version)
             # Resolve route templates once, before concurrent first requests can race to build them.
             _route_templates(app)
+            if settle:
+                settle_heap()
             yield
         runtime.engine.dispose()
 
@@ -66,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def app_factory() -> FastAPI:
     """Entry point for `uvicorn --factory api.app:app_factory` (each worker builds its own app)."""
-    return create_app()
+    return create_app(settle=True)
 
 
 __all__ = ["Runtime", "app_factory", "create_app"]

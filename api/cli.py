@@ -1,4 +1,9 @@
-"""The `desmigratif` command line (design §7.1)."""
+"""The `desmigratif` command line (design §7.1).
+
+The heavy modules (SQLAlchemy, the knowledge layer, the app) are imported inside the commands that use them:
+`serve --workers N` starts each worker by importing this module again (multiprocessing's spawn re-imports the
+`desmigratif` script), and every second spent here delays the worker's answer to uvicorn's health check.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +16,18 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+if TYPE_CHECKING:
+    from api.settings import Settings
 
-from api.database import prepare, upgrade
-from api.logs import configure_logging, logging_config
-from api.settings import Settings, get_settings
-from knowledge.db import make_engine
-from knowledge.loader import CONTENT_DIR, FORMATS, dump, format_of, read_path
-from knowledge.review import DEFAULT_WITHIN_DAYS, due_for_review
-from knowledge.store import StoreError, import_knowledge_base, list_countries, list_entries
+# The review horizon's default, shared with the knowledge layer (a light module: dates and the entry schema).
+from knowledge.review import DEFAULT_WITHIN_DAYS
 
 log = logging.getLogger("desmigratif")
+DIST = "desmigratif-info"
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -35,6 +37,9 @@ def _fail(message: str, code: int = 2) -> int:
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     """Create or migrate the schema."""
+    from api.database import upgrade
+    from knowledge.db import make_engine
+
     upgrade(make_engine(settings.database_url))
     print(f"database at {_safe_url(settings.database_url)} is up to date")
     return 0
@@ -42,6 +47,8 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_content_check(_settings: Settings, args: argparse.Namespace) -> int:
     """Validate content files and report every problem."""
+    from knowledge.loader import CONTENT_DIR, read_path
+
     path = Path(args.path) if args.path else CONTENT_DIR
     kb = read_path(path)
     for problem in kb.problems:
@@ -57,6 +64,12 @@ def cmd_content_check(_settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_content_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import YAML/JSON/CSV content all-or-nothing (or only report with --dry-run)."""
+    from sqlmodel import Session
+
+    from api.database import prepare
+    from knowledge.loader import read_path
+    from knowledge.store import import_knowledge_base
+
     kb = read_path(Path(args.path))
     for problem in kb.problems:
         print(problem)
@@ -77,6 +90,12 @@ def cmd_content_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_content_export(settings: Settings, args: argparse.Namespace) -> int:
     """Write the whole knowledge base to a file in YAML, JSON or CSV."""
+    from sqlmodel import Session
+
+    from api.database import prepare
+    from knowledge.loader import FORMATS, dump, format_of
+    from knowledge.store import list_countries, list_entries
+
     path = Path(args.path)
     fmt = args.format or format_of(path)
     if fmt not in FORMATS:
@@ -92,6 +111,13 @@ def cmd_content_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_content_due(settings: Settings, args: argparse.Namespace) -> int:
     """List the entries whose review date has passed or falls within --within days (from files with PATH)."""
+    from sqlmodel import Session
+
+    from api.database import prepare
+    from knowledge.loader import read_path
+    from knowledge.review import due_for_review
+    from knowledge.store import list_entries
+
     if args.within < 0:
         return _fail("--within takes a number of days, 0 or more")
     if args.path:
@@ -124,6 +150,7 @@ def cmd_content_due(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     """Answer one question without keeping any state."""
+    from api.database import prepare
     from api.runtime import SnapshotHolder
     from bot.core import Conversation
     from bot.messages import IncomingMessage
@@ -147,6 +174,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Chat in the terminal, or run the JSONL batch protocol with --jsonl."""
+    from api.database import prepare
     from api.runtime import SnapshotHolder
     from bot.channels.console import run_interactive, run_jsonl
     from bot.core import Conversation
@@ -168,6 +196,8 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (webhooks, admin API, health) with uvicorn."""
+    from api.database import PREPARED_ENV, prepare
+    from api.logs import logging_config
     from api.server import run as serve_app  # uvicorn is imported only by the commands that serve
 
     if settings.telegram_bot_token is not None:
@@ -181,8 +211,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         print("desmigratif: several workers on SQLite serialise their writes; use PostgreSQL to scale out",
               file=sys.stderr)
-    # Migrate and seed once here, so N workers do not race to do it at start-up.
+    # Migrate and seed once here, so N workers do not race to do it at start-up (nor pay for it).
     prepare(settings.database_url).dispose()
+    os.environ[PREPARED_ENV] = settings.database_url  # inherited by the workers: they skip Alembic
     fmt, level = _log_setup(settings, args)
     # Several workers share their metrics through files (prometheus-client's multiprocess mode); the variable
     # must be set before any worker imports prometheus_client, i.e. here, before uvicorn spawns them.
@@ -196,9 +227,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
         started = serve_app("api.app:app_factory", factory=True, host=args.host, port=args.port,
-                            workers=args.workers, log_config=logging_config(fmt, level), log_level=level,
-                            access_log=False, proxy_headers=True)
+                            workers=args.workers, healthcheck_seconds=settings.worker_healthcheck_seconds,
+                            log_config=logging_config(fmt, level), log_level=level, access_log=False,
+                            proxy_headers=True)
     finally:
+        os.environ.pop(PREPARED_ENV, None)
         if metrics_dir is not None:
             os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
             shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -262,6 +295,9 @@ def cmd_telegram_delete_webhook(settings: Settings, args: argparse.Namespace) ->
 
 def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
     """Create an API token and print it once; only its hash is stored."""
+    from sqlmodel import Session
+
+    from api.database import prepare
     from api.tokens import create_token
 
     name = args.name.strip()
@@ -274,13 +310,26 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
         token_id = row.id
     print(token)
     print(f"token {token_id} for {name!r} with the {args.role} role; it is shown only this once", file=sys.stderr)
+    print(f"written to the database at {_safe_url(settings.database_url)}", file=sys.stderr)
+    if _default_sqlite_here(settings.database_url):
+        print("desmigratif: warning: that is the default SQLite file in the current folder (DATABASE_URL is not "
+              "set); a server using another database will answer 401 to this token. Set DATABASE_URL as the "
+              "server has it and create the token again.", file=sys.stderr)
     return 0
+
+
+def _default_sqlite_here(url: str) -> bool:
+    """True for the default `sqlite:///desmigratif.db`, i.e. a file in whatever folder the command ran in."""
+    from api.settings import Settings
+
+    return url == Settings.model_fields["database_url"].default
 
 
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     """Delete data older than --older-than DAYS (transcripts, dedupe keys, outbox, idle state; bot.privacy)."""
     import datetime as dt
 
+    from api.database import prepare
     from bot.privacy import purge
 
     if args.older_than < 1:
@@ -305,10 +354,20 @@ def _safe_url(url: str) -> str:
         return "(the configured database)"
 
 
+def _version() -> str:
+    try:
+        return version(DIST)
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
+    from knowledge.loader import CONTENT_DIR, FORMATS
+
     parser = argparse.ArgumentParser(prog="desmigratif", description="Desmigratif Info: information chatbot for "
                                      "prospective Indonesian migrant workers.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -380,6 +439,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.logs import configure_logging
+    from api.settings import get_settings
+    from knowledge.store import StoreError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

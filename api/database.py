@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -17,11 +17,19 @@ from knowledge.store import ImportReport, seed_if_empty
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same for every worker that migrates this database.
 _MIGRATION_LOCK_ID = 7_310_2017
+# Set by `desmigratif serve` for its workers to the URL it has just migrated and seeded: a worker then skips
+# Alembic altogether (importing it and loading every migration cost each worker a second or more at start).
+PREPARED_ENV = "DESMIGRATIF_PREPARED_URL"
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration pointing at our migrations and `url`."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -30,6 +38,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Migrate the schema to the newest revision; safe to run twice and from two workers at once."""
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -65,3 +75,10 @@ def prepare(url: str) -> Engine:
     upgrade(engine)
     seed(engine)
     return engine
+
+
+def open_prepared(url: str) -> Engine:
+    """An engine for `url`, prepared (`prepare`) unless `serve` did that just before starting this worker."""
+    if os.environ.get(PREPARED_ENV) == url:
+        return make_engine(url)
+    return prepare(url)

@@ -23,7 +23,9 @@ from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from bot import handoff as desk
+from bot import i18n
 from bot.delivery import claim_delivery, record_failed_send, release_delivery
+from bot.i18n import N_
 from bot.privacy import SqlUserDataEraser
 
 if TYPE_CHECKING:
@@ -31,6 +33,29 @@ if TYPE_CHECKING:
 
 STAFF_REF = "tg:"  # external_ref of a staff-group post: "tg:<message id>"
 log = logging.getLogger(__name__)
+
+# Lines for the staff about a reply's delivery (posted in the group after "#<ticket>"; shown in the API).
+UNDELIVERED = N_("⚠️ The reply did not reach the user (error {code}). Try again, or close the ticket.")
+TEMPLATE_SENT = N_("✉️ The user's last WhatsApp message is more than 24 hours old: WhatsApp only allows an "
+                   "approved template now. The user was told that a reply is waiting; your reply is delivered "
+                   "when they write.")
+OUTSIDE_WINDOW = N_("{ticket} ⛔ Not sent: the user's last WhatsApp message is more than 24 hours old, and "
+                    "WhatsApp then only allows an approved template (WHATSAPP_REPLY_TEMPLATE is not set). "
+                    "The user has to write first.")
+
+
+class ReplyRefused(desk.TicketConflict):
+    """A staff reply the user's channel cannot deliver now (WhatsApp's 24-hour window without a template)."""
+
+    def __init__(self, handoff_id: int) -> None:
+        super().__init__(f"handoff {handoff_id}: the user's last WhatsApp message is more than 24 hours old, and "
+                         "WhatsApp then only allows an approved template, which is not configured "
+                         "(WHATSAPP_REPLY_TEMPLATE); nothing was sent. The user has to write first.")
+        self.handoff_id = handoff_id
+
+    def staff_text(self, lang: str) -> str:
+        """The refusal as a line in the staff group."""
+        return i18n.translator(lang).gettext(OUTSIDE_WINDOW).format(ticket=f"#{self.handoff_id}")
 
 
 def _staff_chat(runtime: Runtime) -> str | None:
@@ -81,6 +106,9 @@ class HandoffService:
         if not await asyncio.to_thread(desk.claim_line, self.engine, line.id):
             return 0  # another worker (or pass) has it
         reply = desk.user_reply(line, ticket)
+        if line.sender == "staff" and hasattr(adapter, "send_staff_reply"):
+            await self._staff_reply_to_user(adapter, ticket, reply)
+            return 1
         try:
             # The adapter keeps what it cannot send in the outbox, which retries it.
             await adapter.send_replies(ticket.user_id, [reply])
@@ -90,6 +118,31 @@ class HandoffService:
             await asyncio.to_thread(record_failed_send, self.engine, ticket.channel, ticket.user_id,
                                     reply.to_dict(), error.__class__.__name__, attempts=1)
         return 1
+
+    async def _staff_reply_to_user(self, adapter: Any, ticket: desk.HandoffRow, reply: Any) -> None:
+        """A staff reply on a channel that reports how it went (WhatsApp): a failure or a template is noted."""
+        assert ticket.id is not None
+        try:
+            outcome = await adapter.send_staff_reply(ticket.user_id, reply, handoff_id=ticket.id)
+        except Exception as error:
+            log.exception("handoff %s: a staff reply could not be handed to the %s channel", ticket.id, ticket.channel)
+            await self.reply_failed(ticket.id, error.__class__.__name__)
+            return
+        if outcome.error is not None:
+            await self.reply_failed(ticket.id, outcome.error)
+        elif outcome.template:
+            text = self._gettext(TEMPLATE_SENT)
+            await asyncio.to_thread(desk.note_delivery, self.engine, ticket.id, "template", text)
+            self.wake()
+
+    async def reply_failed(self, handoff_id: int, code: str) -> None:
+        """A staff reply did not reach the user: mark the ticket and tell the staff group."""
+        text = self._gettext(UNDELIVERED).format(code=code)
+        await asyncio.to_thread(desk.note_delivery, self.engine, handoff_id, "undelivered", text, error=code)
+        self.wake()
+
+    def _gettext(self, message: str) -> str:
+        return i18n.translator(self.runtime.settings.default_language).gettext(message)
 
     async def _to_staff(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
         channel = self.runtime.channels.get("telegram")
@@ -144,11 +197,21 @@ class HandoffService:
 
         The rules live in `bot.handoff.add_staff_message`: the first reply claims a waiting ticket, only its
         officer (or an admin) may reply (NotTicketOwner), a key reused on another ticket is KeyReused.
+        Refused (ReplyRefused, nothing recorded) when the user's channel cannot deliver it now.
         """
+        await self._check_deliverable(handoff_id)
         line_id = await asyncio.to_thread(desk.add_staff_message, self.engine, handoff_id, author=author, text=text,
                                           source_ref=source_ref, external_ref=external_ref, admin=admin)
         await self.flush()
         return line_id
+
+    async def _check_deliverable(self, handoff_id: int) -> None:
+        row, _lines = await asyncio.to_thread(desk.get_ticket, self.engine, handoff_id)
+        if row.status not in desk.OPEN:
+            return  # recording it says why not
+        refusal = getattr(self.runtime.channels.get(row.channel), "staff_reply_refusal", None)
+        if refusal is not None and await refusal(row.user_id) is not None:
+            raise ReplyRefused(handoff_id)
 
     async def claim(self, handoff_id: int, *, staff: str) -> desk.HandoffRow:
         """Take a ticket."""
@@ -203,6 +266,8 @@ class HandoffService:
                 await self.reply(ticket_id, author=author, text=text,
                                  source_ref=f"telegram-staff:{message.update_id}",
                                  external_ref=f"{STAFF_REF}{message.message_id}")
+        except ReplyRefused as error:
+            await self._notice(error.staff_text(lang))
         except desk.HandoffError as error:
             await self._notice(desk.staff_notice("refused", lang, ticket=ticket_id, detail=str(error)))
         self.wake()
@@ -235,6 +300,9 @@ async def handoff_lifespan(runtime: Runtime) -> AsyncIterator[HandoffService]:
             channel.staff_handler = service.on_staff_message
         except ValueError:
             log.error("STAFF_TELEGRAM_CHAT_ID must be the group's numeric chat id (e.g. -1001234567890)")
+    whatsapp = runtime.channels.get("whatsapp")
+    if whatsapp is not None and hasattr(whatsapp, "on_reply_failed"):
+        whatsapp.on_reply_failed = service.reply_failed  # Meta's `failed` status of a staff reply
     task = asyncio.create_task(service.run(), name="handoff-loop")
     try:
         yield service
@@ -257,4 +325,4 @@ def install(runtime: Runtime) -> None:
     runtime.startups.append(handoff_lifespan)
 
 
-__all__ = ["HandoffService", "handoff_lifespan", "install", "service_of"]
+__all__ = ["HandoffService", "ReplyRefused", "handoff_lifespan", "install", "service_of"]

@@ -19,11 +19,19 @@ import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from fastapi import APIRouter, HTTPException, Request, Response
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -213,13 +221,47 @@ def multiprocess_dir() -> str | None:
     return os.environ.get(MULTIPROC_ENV) or None
 
 
-def exposition(runtime: Any) -> bytes:
-    """The metrics text: this process's (or every worker's, in multiprocess mode) plus the scrape-time gauges."""
+def _sources(runtime: Any) -> _Union:
+    """This process's metrics (or every worker's, in multiprocess mode) and the scrape-time gauges."""
     if multiprocess_dir():
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
-        return generate_latest(_Union(registry, RuntimeCollector(runtime)))  # type: ignore[arg-type]
-    return generate_latest(_Union(REGISTRY, RuntimeCollector(runtime)))  # type: ignore[arg-type]
+        return _Union(registry, RuntimeCollector(runtime))
+    return _Union(REGISTRY, RuntimeCollector(runtime))
+
+
+def exposition(runtime: Any) -> bytes:
+    """The metrics text: this process's (or every worker's, in multiprocess mode) plus the scrape-time gauges."""
+    return generate_latest(_sources(runtime))  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def separate_listener(runtime: Any) -> AsyncIterator[None]:
+    """Serve the metrics on METRICS_HOST:METRICS_PORT (a thread of this worker) instead of the public port.
+
+    With several workers one of them holds the port (the first to bind; its answer covers every worker in
+    multiprocess mode); the others find it taken and leave it. A worker that dies frees it for its successor.
+    """
+    settings = runtime.settings
+    try:
+        server, _thread = start_http_server(settings.metrics_port, addr=settings.metrics_host,
+                                            registry=_sources(runtime))  # type: ignore[arg-type]
+    except OSError as error:
+        log.debug("metrics port %s not taken by this worker: %s", settings.metrics_port, error)
+        yield
+        return
+    log.info("metrics on http://%s:%s/metrics", settings.metrics_host, settings.metrics_port)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def install(runtime: Any) -> None:
+    """Start the separate metrics listener with the worker when METRICS_PORT is set."""
+    if runtime.settings.metrics_port is not None:
+        runtime.startups.append(separate_listener)
 
 
 router = APIRouter(tags=["health"])
@@ -227,7 +269,9 @@ router = APIRouter(tags=["health"])
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
-    """Prometheus text exposition format."""
+    """Prometheus text exposition format (404 here when METRICS_PORT serves it on a port of its own)."""
+    if request.app.state.settings.metrics_port is not None:
+        raise HTTPException(404, "metrics are served on METRICS_PORT, not on this port")
     runtime = getattr(request.app.state, "runtime", None)
     return Response(exposition(runtime), media_type=CONTENT_TYPE_LATEST)
 
@@ -241,6 +285,7 @@ __all__ = [
     "MeteredConversation",
     "RuntimeCollector",
     "exposition",
+    "install",
     "label",
     "router",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.database import prepare
+from api.database import open_prepared
 from api.metrics import MeteredConversation
 from api.settings import Settings
 from bot.core import Conversation
@@ -47,7 +47,7 @@ def settle_heap() -> None:
     Under load the collector's oldest generation ran every few seconds and walked all ~190,000 long-lived
     objects each time: 60–70 ms with everything stopped, the longest pauses in bench/webhook.py. Frozen
     objects are skipped by every collection. `desmigratif serve` calls this once a worker is ready
-    (api/server.py), and the snapshot holder after each new snapshot (unfreezing first, so that the
+    (`api.app.app_factory`), and the snapshot holder after each new snapshot (unfreezing first, so that the
     replaced snapshot can be collected).
     """
     gc.unfreeze()
@@ -96,7 +96,7 @@ class SnapshotHolder:
             replaced = self._snapshot is not None
             self._snapshot = fresh
             log.info("knowledge snapshot %d loaded: %d entries", fresh.version, len(fresh.entries))
-        if replaced and gc.get_freeze_count():  # a serving worker (api/server.py) keeps its heap frozen
+        if replaced and gc.get_freeze_count():  # a serving worker (api.app.app_factory) keeps its heap frozen
             settle_heap()  # let the old snapshot go, keep the new one out of the collector's way
         return True
 
@@ -124,8 +124,8 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Migrate and seed the database, load the knowledge and build the conversation."""
-    engine = prepare(settings.database_url)
+    """Migrate and seed the database (unless `serve` just did), load the knowledge, build the conversation."""
+    engine = open_prepared(settings.database_url)
     snapshots = SnapshotHolder(engine, poll_seconds=settings.content_poll_seconds)
     snapshots.refresh(force=True)
     recorder = SqlRecorder(engine, flush_seconds=settings.stats_flush_seconds)

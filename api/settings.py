@@ -28,7 +28,12 @@ class Settings(BaseSettings):
     whatsapp_phone_number_id: str | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
-    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    # Meta retires each Graph API version about two years after its release (v21.0 ends 21 Jan 2027).
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v26.0"
+    # The approved template sent instead of a staff reply when the user's last message is over 24 hours old
+    # (WhatsApp allows nothing else then); unset = such a reply is refused and staff are told.
+    whatsapp_reply_template: str | None = Field(default=None, max_length=512, pattern=r"^[a-z0-9_]+$")
+    whatsapp_reply_template_lang: str = Field(default="id", max_length=15, pattern=r"^[A-Za-z]{2,3}(_[A-Za-z0-9]+)?$")
     # Outbound retries on WhatsApp throttling and 5xx: attempts per message and the first backoff delay.
     whatsapp_send_attempts: int = Field(default=4, ge=1, le=10)
     whatsapp_retry_base_seconds: float = Field(default=0.5, ge=0, le=30)
@@ -53,6 +58,11 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     purge_days: int | None = Field(default=None, ge=1, le=3650)
     cors_allow_origins: str = ""  # comma-separated origins allowed to call the API from a browser; empty = none
+    # Operations: /metrics on its own port (not the public one) when set; how long `serve --workers N` waits
+    # for a starting worker to answer uvicorn's health check (importing the app can take seconds under load).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    worker_healthcheck_seconds: int = Field(default=60, ge=5, le=600)
 
     @field_validator("database_url")
     @classmethod

@@ -790,12 +790,26 @@ def staff_notice(kind: str, lang: str, *, ticket: int | None = None, detail: str
     return detail
 
 
+def note_delivery(engine: Engine, handoff_id: int, kind: str, text: str, *, error: str | None = None) -> None:
+    """Add a system line about a staff reply's delivery (it is posted in the staff group); with `error`,
+    also mark the ticket with it (`delivery_error`, shown by the API)."""
+    with Session(engine) as session:
+        row = session.get(HandoffRow, handoff_id)
+        if row is None:
+            return
+        if error is not None:
+            row.delivery_error = error[:200]
+            session.add(row)
+        session.add(_line(handoff_id, "system", text, kind=kind))
+        session.commit()
+
+
 __all__ = [
     "FEEDBACK_PREFIX", "OPEN", "RECENT_KEY", "STATUSES", "TO_STAFF", "TO_USER", "HandoffDesk", "HandoffError",
     "HandoffMessageRow", "HandoffRow", "Hours", "KeyReused", "NotTicketOwner", "NullDesk", "SqlDesk", "TicketConflict", "TicketInfo",
     "TicketNotFound", "add_staff_message", "append_user_message", "claim_line", "claim_ticket", "close_idle",
     "close_ticket", "closing_text", "delete_user_handoffs", "format_opening", "get_ticket", "list_tickets",
-    "open_ticket", "parse_hours", "pending_lines", "purge_handoffs", "purge_transcripts", "queue_counts",
+    "note_delivery", "open_ticket", "parse_hours", "pending_lines", "purge_handoffs", "purge_transcripts", "queue_counts",
     "rate_ticket", "remind_waiting", "set_external_ref", "staff_notice", "staff_post", "ticket_info", "ticket_of_post",
     "user_reply",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
+from bot.privacy import PurgeRule, register_purge_rule, register_user_table
 from knowledge.models import utcnow
 
 
@@ -108,6 +109,8 @@ class HandoffRow(SQLModel, table=True):
     last_activity: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     reminded_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     helpful: bool | None = Field(default=None)  # the user's answer to "was the officer's help useful?"
+    # The error code of the last staff reply that did not reach the user (a send error or Meta's `failed`).
+    delivery_error: str | None = Field(default=None, max_length=200)
 
 
 class HandoffMessageRow(SQLModel, table=True):
@@ -130,3 +133,34 @@ class HandoffMessageRow(SQLModel, table=True):
     external_ref: str | None = Field(default=None, max_length=100, index=True)  # e.g. the staff-group message id
     # The inbound delivery that brought this line ("telegram:<update_id>", "api:<key>"): a redelivery adds nothing.
     source_ref: str | None = Field(default=None, max_length=220, unique=True)
+
+
+class WhatsAppStatusRow(SQLModel, table=True):
+    """A message we sent on WhatsApp and the latest delivery status Meta reported for it."""
+
+    __tablename__ = "whatsapp_statuses"
+    wamid: str = Field(primary_key=True, max_length=200)
+    user_id: str = Field(max_length=100, index=True)
+    status: str = Field(default="accepted", max_length=10)  # accepted | sent | delivered | read | failed
+    error_code: str | None = Field(default=None, max_length=40)
+    handoff_id: int | None = Field(default=None, index=True)  # set for a staff reply (or the template for one)
+    sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class WhatsAppContactRow(SQLModel, table=True):
+    """When a WhatsApp user last wrote (their 24-hour window), and staff replies held until they write again."""
+
+    __tablename__ = "whatsapp_contacts"
+    user_id: str = Field(primary_key=True, max_length=100)
+    last_inbound_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    held: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    held_handoff_id: int | None = Field(default=None)
+
+
+# Personal data (bot/privacy.py): /hapus erases a user's rows, and the retention purge drops old ones.
+register_user_table("whatsapp_statuses", channel_column=None, channel="whatsapp")
+register_user_table("whatsapp_contacts", channel_column=None, channel="whatsapp")
+register_purge_rule(PurgeRule("whatsapp_statuses", "updated_at", note="delivery statuses of sent WhatsApp messages"))
+register_purge_rule(PurgeRule("whatsapp_contacts", "last_inbound_at",
+                              note="when a WhatsApp user last wrote, and staff replies held for them"))

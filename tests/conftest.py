@@ -8,6 +8,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,18 +132,33 @@ def template_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     admin.dispose()
 
 
+@contextmanager
+def fresh_copy(template: Template, folder: Path) -> Iterator[str]:
+    """A fresh copy of the migrated and seeded template database, as a URL; given back afterwards."""
+    if template.backend == "sqlite":
+        target = folder / "test.db"
+        shutil.copyfile(template.url, target)
+        yield f"sqlite:///{target}"
+        return
+    assert template.copies is not None
+    name = template.copies.take()
+    yield make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
+    template.copies.give_back(name)
+
+
 @pytest.fixture
 def db_url(template_db: Template, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated and seeded database for one test, as a URL."""
-    if template_db.backend == "sqlite":
-        target = tmp_path / "test.db"
-        shutil.copyfile(template_db.url, target)
-        yield f"sqlite:///{target}"
-        return
-    assert template_db.copies is not None
-    name = template_db.copies.take()
-    yield make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
-    template_db.copies.give_back(name)
+    with fresh_copy(template_db, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_db_url(template_db: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated and seeded database shared by one module's tests: for tests that change nothing
+    another test looks at (refused requests, reads), so they can share one app start instead of one each."""
+    with fresh_copy(template_db, tmp_path_factory.mktemp("module")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -117,7 +117,8 @@ async def receive(request: Request) -> JSONResponse:
         # Unacknowledged deliveries are retried by Meta; the messages not yet answered were released.
         log.exception("a whatsapp delivery could not be handled")
         return JSONResponse({"detail": "temporarily unable to handle the delivery; retry later"}, status_code=503)
-    return JSONResponse({"status": "ok", "handled": report.handled, "duplicates": report.duplicates})
+    return JSONResponse({"status": "ok", "handled": report.handled, "duplicates": report.duplicates,
+                         "statuses": report.statuses})
 
 
 @asynccontextmanager
@@ -133,7 +134,9 @@ async def whatsapp_startup(runtime: Runtime) -> AsyncIterator[None]:
     )
     async with client:
         channel = WhatsAppChannel(client, runtime.conversation, runtime.engine,
-                                  default_language=settings.default_language)
+                                  default_language=settings.default_language,
+                                  reply_template=settings.whatsapp_reply_template,
+                                  reply_template_lang=settings.whatsapp_reply_template_lang)
         channel.lease_seconds = settings.delivery_lease_seconds
         runtime.channels[CHANNEL] = channel
         try:

@@ -34,6 +34,15 @@ from sqlmodel import Session, delete
 from bot import i18n
 from bot.blocking import run_blocking
 from bot.channels.text import utf16_prefix, utf16_units
+from bot.channels.whatsapp_status import (
+    arrived,
+    change_values,
+    hold,
+    parse_statuses,
+    record_sent,
+    record_status,
+    window_open,
+)
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
     Claimed,
@@ -200,17 +209,11 @@ def _message(raw: dict[str, Any]) -> Inbound | None:
 def parse_update(payload: Any) -> list[Inbound]:
     """Every user message of every entry and change of a webhook delivery, in order; statuses are skipped."""
     found: list[Inbound] = []
-    if not isinstance(payload, dict):
-        return found
-    for entry in _dicts(payload.get("entry")):
-        for change in _dicts(entry.get("changes")):
-            value = change.get("value")
-            if not isinstance(value, dict):
-                continue
-            for raw in _dicts(value.get("messages")):
-                message = _message(raw)
-                if message is not None:
-                    found.append(message)
+    for value in change_values(payload):
+        for raw in _dicts(value.get("messages")):
+            message = _message(raw)
+            if message is not None:
+                found.append(message)
     return found
 
 
@@ -547,26 +550,53 @@ class Chat(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
-    """What one webhook delivery held: messages handled, duplicates dropped."""
+    """What one webhook delivery held: messages handled, duplicates dropped, delivery statuses recorded."""
 
     handled: int = 0
     duplicates: int = 0
+    statuses: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSend:
+    """How a staff reply went out: sent, as the reply template (held for the user's next message), or not."""
+
+    sent: bool
+    template: bool = False
+    error: str | None = None
+
+
+def _wamid(response: dict[str, Any]) -> str | None:
+    messages = response.get("messages")
+    first = messages[0] if isinstance(messages, list) and messages and isinstance(messages[0], dict) else {}
+    wamid = first.get("id")
+    return wamid if isinstance(wamid, str) and wamid else None
+
+
+ReplyFailed = Callable[[int, str], Awaitable[None]]
 
 
 class WhatsAppChannel:
     """Handles webhook deliveries: dedupe, the core (via `bot.blocking`), replies and read receipts."""
 
-    def __init__(self, client: GraphClient, conversation: Chat, engine: Engine, *, default_language: str) -> None:
+    def __init__(self, client: GraphClient, conversation: Chat, engine: Engine, *, default_language: str,
+                 reply_template: str | None = None, reply_template_lang: str = "id") -> None:
         self.client = client
         self.conversation = conversation
         self.engine = engine
         self.default_language = default_language
+        # The approved template for a staff reply outside the 24-hour window (None: such replies are refused).
+        self.reply_template = reply_template
+        self.reply_template_lang = reply_template_lang
+        # Told (ticket id, Meta's error code) when a staff reply fails after Meta accepted it.
+        self.on_reply_failed: ReplyFailed | None = None
         self.lease_seconds = DEFAULT_LEASE_SECONDS  # how long a claim protects a message being processed
         self._user_locks = PerUserLocks()
         self._states = SqlStateStore(engine)
 
     async def handle_update(self, payload: Any) -> DeliveryReport:
-        """Handle every message of a parsed webhook body, one after the other to keep each user's order.
+        """Handle every message of a parsed webhook body, one after the other to keep each user's order;
+        then record the delivery statuses it carries.
 
         A message that can never be handled is rejected (counted, acknowledged); one that fails now (the
         database is down, another worker holds it) does not stop the others: the first such error is raised
@@ -587,9 +617,16 @@ class WhatsAppChannel:
                 failure = failure or error
                 if not isinstance(error, DeliveryBusy):
                     log.exception("a whatsapp message could not be handled; the others of its delivery go on")
+        events = parse_statuses(payload)
+        for event in events:
+            failed_ticket = await run_blocking(self.engine, record_status, self.engine, event)
+            if failed_ticket is not None:
+                log.warning("whatsapp staff reply of handoff %s failed with %s", failed_ticket, event.error_code)
+                if self.on_reply_failed is not None:
+                    await self.on_reply_failed(failed_ticket, event.error_code or "unknown")
         if failure is not None:
             raise failure
-        return DeliveryReport(handled, duplicates)
+        return DeliveryReport(handled, duplicates, len(events))
 
     async def handle_message(self, inbound: Inbound) -> bool:
         """Answer one message unless another delivery (on any worker) already took it; False for a duplicate.
@@ -603,8 +640,10 @@ class WhatsAppChannel:
 
     async def _handle(self, inbound: Inbound) -> bool:
         def compute() -> dict[str, Any]:
+            # The user wrote: their 24-hour window opens, and staff replies held until now go first.
+            held = arrived(self.engine, inbound.user_id)
             messages, choices = self._answer(inbound)
-            return {"messages": messages, "choices": list(choices) if choices else None}
+            return {"messages": [*held, *messages], "choices": list(choices) if choices else None}
 
         # Claim, core, stored messages and the outbox check in one blocking call (see bot.delivery).
         claimed = await run_blocking(self.engine, claim_and_compute, self.engine, CHANNEL, inbound.wamid,
@@ -657,7 +696,46 @@ class WhatsAppChannel:
 
     async def send_payload(self, user_id: str, payload: dict[str, Any]) -> None:
         """Send one stored message (an outbox row's payload) once, with the client's retries; SendError if not."""
-        await self.client.send(user_id, payload)
+        wamid = _wamid(await self.client.send(user_id, payload))
+        if wamid:
+            await run_blocking(self.engine, record_sent, self.engine, user_id, [wamid])
+
+    async def staff_reply_refusal(self, user_id: str) -> str | None:
+        """Why a staff reply to this user cannot be sent now (outside the 24-hour window, no template), or None."""
+        if self.reply_template is not None:
+            return None
+        if await run_blocking(self.engine, window_open, self.engine, user_id) is False:
+            return "outside-window"
+        return None
+
+    async def send_staff_reply(self, user_id: str, reply: Reply, *, handoff_id: int) -> StaffSend:
+        """Send a staff reply; outside the 24-hour window send the reply template and hold the reply until
+        the user writes. Statuses of what went out are recorded against the ticket."""
+        lang = await run_blocking(self.engine, self._language, user_id)
+        messages = list(render_turn([reply], Strings.for_language(lang)).messages)
+        if await run_blocking(self.engine, window_open, self.engine, user_id) is False:
+            if self.reply_template is None:
+                return StaffSend(sent=False, error=str(OUTSIDE_WINDOW_CODE))
+            await run_blocking(self.engine, hold, self.engine, user_id, messages, handoff_id=handoff_id)
+            messages = [self.template_message()]
+        wamids: list[str] = []
+        try:
+            for message in messages:
+                wamid = _wamid(await self.client.send(user_id, message))
+                if wamid:
+                    wamids.append(wamid)
+        except SendError as error:
+            log.warning("whatsapp staff reply of handoff %s not sent: %s", handoff_id, error.code)
+            return StaffSend(sent=False, error=error.code)
+        finally:
+            await run_blocking(self.engine, record_sent, self.engine, user_id, wamids, handoff_id=handoff_id)
+        return StaffSend(sent=True, template=messages[0].get("type") == "template")
+
+    def template_message(self) -> dict[str, Any]:
+        """The reply template (no parameters): a reply is waiting, write to us to read it."""
+        assert self.reply_template is not None
+        return {"type": "template", "template": {"name": self.reply_template,
+                                                 "language": {"code": self.reply_template_lang}}}
 
     def _language(self, user_id: str) -> str:
         stored = self._states.load(CHANNEL, user_id).lang
@@ -693,9 +771,12 @@ class WhatsAppChannel:
                 await run_blocking(self.engine, record_failed_send, self.engine, CHANNEL, user_id, unsent,
                                    "queued", attempts=0)
             return
+        wamids: list[str] = []
         for index, message in enumerate(messages):
             try:
-                await self.client.send(user_id, message)
+                wamid = _wamid(await self.client.send(user_id, message))
+                if wamid:
+                    wamids.append(wamid)
                 if progress is not None and index < len(messages) - 1:
                     await progress(index + 1)
             except SendError as error:
@@ -708,7 +789,16 @@ class WhatsAppChannel:
                         self.engine, record_failed_send, self.engine, CHANNEL, user_id, unsent, error.code,
                         attempts=error.attempts if position == 0 else 0,
                     )
-                return
+                break
+        await self._record_sent(user_id, wamids)
+
+    async def _record_sent(self, user_id: str, wamids: list[str]) -> None:
+        if not wamids:
+            return
+        try:
+            await run_blocking(self.engine, record_sent, self.engine, user_id, wamids)
+        except Exception:  # the answer is out; a missing status record only loses its later statuses
+            log.exception("could not record the wamids of a whatsapp reply")
 
 
 __all__ = [
@@ -723,6 +813,7 @@ __all__ = [
     "RetryPolicy",
     "SendError",
     "SignatureError",
+    "StaffSend",
     "Strings",
     "WhatsAppChannel",
     "WhatsAppError",

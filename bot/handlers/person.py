@@ -1,6 +1,6 @@
 """Requests for a person (/petugas, "hubungi petugas", the button): a ticket in the staff queue.
 
-Without a staff queue (one-shot commands) the hotlines are the way to a person.
+Without a staff queue (the terminal: `desmigratif chat`, `ask`) the hotlines are the way to a person.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ def handle(msg: IncomingMessage, ctx: Context) -> HandlerResult | None:
     if not (kind == "handoff" or ctx.command == "person" or asked_in_words):
         return None
     if not ctx.desk.enabled:
-        header = ctx._("🙋 Our officers can help you in person. You can reach them here:")
-        text = f"{header}\n\n{replies.contact_text(ctx)}"
+        # No staff queue: the terminal (`desmigratif chat`, `ask`). Promise no one; give the official numbers.
+        header = ctx._("🙋 No officer is connected in terminal mode, so nobody can answer you here. "
+                       "To talk to a person, use the official channels:")
+        text = f"{header}\n\n{replies.contact_text(ctx, chat_hours=False)}"
         return HandlerResult("handoff", (Reply(text, (replies.home_button(ctx),)),))
     reason = "fallback" if kind == "handoff" and ctx.state.fallbacks >= OFFER_PERSON_AFTER else "person"
     info = ctx.desk.open(channel=ctx.channel, user_id=ctx.state.user_id, reason=reason, priority="normal",

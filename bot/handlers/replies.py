@@ -118,13 +118,16 @@ def answer_entry(
     )
 
 
-def contact_text(ctx: Context) -> str:
-    """Where to reach a person: the complaint entry's answer (content, kept current by editors) and the hours."""
+def contact_text(ctx: Context, *, chat_hours: bool = True) -> str:
+    """Where to reach a person: the complaint entry's answer (content, kept current by editors) and, where
+    officers answer in the chat, their hours."""
     entry = ctx.entry(CONTACT_ENTRY)
     body = render_answer(entry, ctx.locale) if entry else ctx._(
         "KP2MI call centre: 0800-1000 (free, 24 hours) · from abroad +62 21 2924 4800. "
         "Ministry of Foreign Affairs (citizen protection, 24 hours): +62 812 9007 0027."
     )
+    if not chat_hours:
+        return body
     hours = ctx._("Our officers answer in chat: {hours}.").format(
         hours=format_hours(ctx.settings.hotline_hours, ctx.locale)
     )

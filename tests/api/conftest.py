@@ -16,6 +16,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from api.app import create_app
 from api.settings import Settings
 from api.tokens import create_token
+from knowledge.db import make_engine
 
 with warnings.catch_warnings():
     # Starlette's TestClient warns about httpx 0.x at import; the client itself works and is what FastAPI documents.
@@ -64,6 +65,18 @@ def api(db_url: str, engine: Engine) -> Iterator[Api]:
     """The app with its lifespan running, over the test's fresh database."""
     tokens = make_tokens(engine)
     with TestClient(create_app(api_settings(db_url))) as client:
+        yield Api(client, tokens)
+
+
+@pytest.fixture(scope="module")
+def shared_api(module_db_url: str) -> Iterator[Api]:
+    """One app for a module's tests that change nothing another test sees (refused requests, reads)."""
+    engine = make_engine(module_db_url)
+    try:
+        tokens = make_tokens(engine)
+    finally:
+        engine.dispose()
+    with TestClient(create_app(api_settings(module_db_url))) as client:
         yield Api(client, tokens)
 
 

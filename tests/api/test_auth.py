@@ -52,10 +52,10 @@ def test_the_route_table_is_complete() -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "role"), ROUTES, ids=IDS)
-def test_no_or_bad_token_gets_401(api: Api, method: str, path: str, role: str) -> None:
+def test_no_or_bad_token_gets_401(shared_api: Api, method: str, path: str, role: str) -> None:
     for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic dXNlcjpwYXNz"},
                     {"Authorization": "Bearer "}):
-        response = api.client.request(method, concrete(path), headers=headers, **body_for(method))
+        response = shared_api.client.request(method, concrete(path), headers=headers, **body_for(method))
         assert response.status_code == 401, (headers, response.text)
         assert response.headers["www-authenticate"] == "Bearer"
         assert isinstance(response.json()["detail"], str)
@@ -63,19 +63,19 @@ def test_no_or_bad_token_gets_401(api: Api, method: str, path: str, role: str) -
 
 @pytest.mark.parametrize(("method", "path", "role"), [r for r in ROUTES if r[2] in ("editor", "admin")],
                          ids=[i for i, r in zip(IDS, ROUTES, strict=True) if r[2] in ("editor", "admin")])
-def test_a_role_that_may_not_gets_403(api: Api, method: str, path: str, role: str) -> None:
+def test_a_role_that_may_not_gets_403(shared_api: Api, method: str, path: str, role: str) -> None:
     refused = ["staff"] if role == "editor" else ["staff", "editor"]
     for who in refused:
-        response = api.call(method, concrete(path), who, **body_for(method))
+        response = shared_api.call(method, concrete(path), who, **body_for(method))
         assert response.status_code == 403, (who, response.text)
         assert role in response.json()["detail"]
 
 
 @pytest.mark.parametrize(("method", "path", "role"), [r for r in ROUTES if r[2] == "any"],
                          ids=[i for i, r in zip(IDS, ROUTES, strict=True) if r[2] == "any"])
-def test_any_role_may_read(api: Api, method: str, path: str, role: str) -> None:
+def test_any_role_may_read(shared_api: Api, method: str, path: str, role: str) -> None:
     for who in ("staff", "editor", "admin"):
-        response = api.call(method, concrete(path), who, **body_for(method))
+        response = shared_api.call(method, concrete(path), who, **body_for(method))
         assert response.status_code not in (401, 403), (who, response.text)
         assert response.status_code < 500
 

@@ -10,6 +10,12 @@ from api.middleware import DEFAULT_LIMIT, IMPORT_LIMIT
 from tests.api.conftest import Api
 
 
+@pytest.fixture(scope="module")
+def api(shared_api: Api) -> Api:
+    """Every request here is refused or only reads (an import as a dry run): one app for the module."""
+    return shared_api
+
+
 def test_malformed_json_says_so(api: Api) -> None:
     response = api.call("POST", "/api/v1/ask", content=b'{"text": "gaji",', headers={"Content-Type": "application/json"})
     assert response.status_code == 422

@@ -99,3 +99,17 @@ def test_interactive_chat_ends_on_eof_in_english(memory_conversation: Conversati
     assert run_interactive(memory_conversation, user="t2", lang="en", stdin=io.StringIO("hello\n²\n99\n\n"),
                            stdout=stdout) == 0
     assert "Welcome to Desmigratif Info" in stdout.getvalue()
+
+
+def test_petugas_in_the_terminal_promises_no_officer_and_gives_the_hotlines(
+    memory_conversation: Conversation,
+) -> None:
+    out = _run(memory_conversation, [json.dumps({"user": "t-petugas", "text": "/petugas"}),
+                                     json.dumps({"user": "t-staff", "text": "/petugas", "lang": "en"})])
+    indonesian, english = ("\n".join(r["text"] for r in o["replies"]) for o in out)
+    assert "mode terminal tidak ada petugas" in indonesian
+    assert "No officer is connected in terminal mode" in english
+    for text in (indonesian, english):
+        # The numbers come from the complaint-channels entry of the content.
+        assert "0800-1000" in text and "+62 21 2924 4800" in text
+        assert "Senin–Jumat" not in text and "Mon–Fri" not in text, "no chat hours: nobody answers here"

@@ -128,11 +128,14 @@ def test_an_answer_resets_the_fallback_count(user: User) -> None:
 
 
 @pytest.mark.parametrize("how", ["/petugas", "petugas", "hubungi petugas", "saya mau bicara dengan petugas", "button"])
-def test_person_request_gives_the_hotline_and_hours(user: User, how: str) -> None:
+def test_person_request_without_a_staff_queue_gives_the_hotlines_and_promises_no_officer(user: User, how: str
+                                                                                         ) -> None:
+    # No staff queue (the terminal): nobody will answer in this chat, so no chat hours are promised.
     turn = user.press("handoff") if how == "button" else user.say(how)
     assert turn.decision == "handoff"
     assert "0800-1000" in text_of(turn)
-    assert "Senin–Jumat" in text_of(turn)
+    assert "tidak ada petugas yang tersambung" in text_of(turn)
+    assert "Senin–Jumat" not in text_of(turn)
 
 
 def test_emergency_gives_the_numbers_first(user: User) -> None:

@@ -21,14 +21,16 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
 from api.settings import Settings
+from bot.channels.whatsapp_status import status_of, window_open
 from bot.delivery import failed_sends
 from bot.models import OutboxRow, ProcessedEventRow
+from bot.privacy import erase_user
 from knowledge.db import make_engine, normalize_url
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import EntryDoc, LanguageText, Source
 from knowledge.store import import_knowledge_base
 from tests.conftest import Template
-from tests.fakes.graph_api import FakeGraphAPI, GraphCall
+from tests.fakes.graph_api import FakeGraphAPI, GraphCall, status_delivery
 
 with warnings.catch_warnings():
     # Starlette 1.10 asks for the httpx2 package at import time; the test client works with httpx as it is.
@@ -267,7 +269,7 @@ def test_a_question_is_answered_and_marked_read(client: TestClient, graph: FakeG
     assert {"messaging_product": "whatsapp", "recipient_type": "individual", "to": user}.items() <= sent[0].body.items()
     assert {row["id"] for row in choices_of(sent[0])} >= {"menu", "fb:gaji-hongkong:1", "fb:gaji-hongkong:0"}
     assert all(call.authorization == f"Bearer {ACCESS_TOKEN}" for call in graph.requests)
-    assert all(call.path == f"/v21.0/{PHONE_NUMBER_ID}/messages" for call in graph.requests)
+    assert all(call.path == f"/v26.0/{PHONE_NUMBER_ID}/messages" for call in graph.requests)
     assert graph.read_receipts() == [message["id"]]
 
 
@@ -601,3 +603,39 @@ def add_entries(engine: Engine) -> None:
     with Session(engine) as session:
         import_knowledge_base(session, KnowledgeBase(entries=entries), author="test")
         session.commit()
+
+
+# --- delivery statuses -------------------------------------------------------------------------------
+
+
+def test_delivery_statuses_of_sent_messages_are_recorded(client: TestClient, graph: FakeGraphAPI, user: str,
+                                                         app_engine: Engine) -> None:
+    say(client, "paspor", user=user)
+    wamid = sent_to(graph, user)[-1].wamid
+    assert wamid is not None and status_of(app_engine, wamid) == ("accepted", None)
+    for status in ("delivered", "sent", "read", "delivered"):  # Meta does not promise the order
+        response = post(client, status_delivery(wamid, status, user=user, phone_number_id=PHONE_NUMBER_ID))
+        assert response.status_code == 200 and response.json()["statuses"] == 1
+    assert status_of(app_engine, wamid) == ("read", None)
+
+    say(client, "gaji hongkong berapa", user=user)
+    failing = sent_to(graph, user)[-1].wamid
+    assert failing is not None
+    post(client, status_delivery(failing, "failed", user=user, code=131026, phone_number_id=PHONE_NUMBER_ID))
+    post(client, status_delivery(failing, "delivered", user=user, phone_number_id=PHONE_NUMBER_ID))
+    assert status_of(app_engine, failing) == ("failed", "131026")
+    # A status of a message we never sent changes nothing and records nothing.
+    assert post(client, status_delivery("wamid.not-ours", "read", user=user)).status_code == 200
+    assert status_of(app_engine, "wamid.not-ours") is None
+
+
+def test_hapus_erases_the_statuses_and_the_window_of_a_user(client: TestClient, graph: FakeGraphAPI, user: str,
+                                                              app_engine: Engine) -> None:
+    say(client, "paspor", user=user)
+    wamid = sent_to(graph, user)[-1].wamid
+    assert wamid is not None and status_of(app_engine, wamid) is not None
+    assert window_open(app_engine, user) is True
+
+    erase_user(app_engine, "whatsapp", user)
+
+    assert status_of(app_engine, wamid) is None and window_open(app_engine, user) is None

@@ -2,7 +2,9 @@
 
 It accepts `POST /{version}/{phone_number_id}/messages`, records every body as sent (with the bearer
 token), answers like Meta (a wamid for a message, `{"success": true}` for a read receipt) and can be
-told to fail the next sends with a Graph error code and HTTP status, as Meta does:
+told to fail the next sends with a Graph error code and HTTP status, as Meta does. Like Meta it refuses
+anything but a template to a user whose 24-hour window is closed (131047) and a template that was not
+approved (132001); `status_delivery` builds the webhook body Meta sends later about a sent message:
 
     with FakeGraphAPI().serve() as fake:
         settings = Settings(whatsapp_api_base_url=fake.base_url, ...)
@@ -28,7 +30,7 @@ from starlette.routing import Route
 
 from tests.fakes.loopback import serve_in_thread
 
-VERSION = "v21.0"
+VERSION = "v26.0"
 ERROR_MESSAGES = {
     4: "Application request limit reached",
     80007: "Rate limit issues",
@@ -36,6 +38,7 @@ ERROR_MESSAGES = {
     131047: "Re-engagement message",
     131056: "(Business Account, Consumer Account) pair rate limit hit",
     131026: "Message undeliverable",
+    132001: "Template name does not exist in the translation",
     1: "An unknown error occurred",
     2: "Service temporarily unavailable",
 }
@@ -43,11 +46,13 @@ ERROR_MESSAGES = {
 
 @dataclass(frozen=True)
 class GraphCall:
-    """One call our client made: the path, the Authorization header and the JSON body."""
+    """One call our client made: the path, the Authorization header, the JSON body, and the wamid answered
+    (None for a read receipt or a refused send)."""
 
     path: str
     authorization: str | None
     body: dict[str, Any]
+    wamid: str | None = None
 
     @property
     def is_read_receipt(self) -> bool:
@@ -72,6 +77,8 @@ class FakeGraphAPI:
         self._always: Failure | None = None
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.templates: set[tuple[str, str]] = set()  # approved (name, language code)
+        self.closed_windows: set[str] = set()  # users whose last message is more than 24 hours old
         self.base_url = ""
         self.app = Starlette(routes=[Route("/{version}/{phone_id}/messages", self._messages, methods=["POST"])])
 
@@ -81,6 +88,8 @@ class FakeGraphAPI:
             self.requests.clear()
             self._failures.clear()
             self._always = None
+            self.templates.clear()
+            self.closed_windows.clear()
 
     def fail_next(self, code: int | None, *, status: int = 400, times: int = 1) -> None:
         """Answer the next `times` message sends with this error (read receipts are not affected)."""
@@ -109,23 +118,49 @@ class FakeGraphAPI:
             self.base_url = f"{url}/{VERSION}"
             yield self
 
+    def _refusal(self, body: dict[str, Any]) -> Failure | None:
+        """Meta's own refusals: an unapproved template, or a free-form message outside the window."""
+        if body.get("type") == "template":
+            template = body.get("template") or {}
+            key = (template.get("name"), (template.get("language") or {}).get("code"))
+            return None if key in self.templates else Failure(132001, 404)
+        return Failure(131047, 400) if body.get("to") in self.closed_windows else None
+
     async def _messages(self, request: Request) -> JSONResponse:
         body = await request.json()
-        record = GraphCall(request.url.path, request.headers.get("authorization"), body)
+        receipt = body.get("status") == "read"
         with self._lock:
-            self.requests.append(record)
             failure = None
-            if not record.is_read_receipt:
+            if not receipt:
                 failure = self._failures.popleft() if self._failures else self._always
             number = next(self._ids)
+            if failure is None and not receipt:
+                failure = self._refusal(body)
+            wamid = f"wamid.fake{number}" if failure is None and not receipt else None
+            self.requests.append(GraphCall(request.url.path, request.headers.get("authorization"), body, wamid))
         if failure is not None:
             if failure.code is None:
                 return JSONResponse({"error": {"message": "Internal error"}}, status_code=failure.status)
             error = {"message": ERROR_MESSAGES.get(failure.code, "Error"), "type": "OAuthException",
                      "code": failure.code, "fbtrace_id": f"trace{number}"}
             return JSONResponse({"error": error}, status_code=failure.status)
-        if record.is_read_receipt:
+        if receipt:
             return JSONResponse({"success": True})
         to = body.get("to", "")
         return JSONResponse({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
-                             "messages": [{"id": f"wamid.fake{number}"}]})
+                             "messages": [{"id": wamid}]})
+
+
+def status_delivery(wamid: str, status: str, *, user: str, code: int | None = None,
+                    phone_number_id: str = "106540352242922") -> dict[str, Any]:
+    """A webhook delivery of one status event (`sent`, `delivered`, `read`, `failed` with an error code)."""
+    event: dict[str, Any] = {"id": wamid, "status": status, "timestamp": "1764000100", "recipient_id": user}
+    if code is not None:
+        event["errors"] = [{"code": code, "title": ERROR_MESSAGES.get(code, "Error"),
+                            "message": ERROR_MESSAGES.get(code, "Error"),
+                            "error_data": {"details": ERROR_MESSAGES.get(code, "Error")}}]
+    value = {"messaging_product": "whatsapp",
+             "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_number_id},
+             "statuses": [event]}
+    return {"object": "whatsapp_business_account",
+            "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}]}

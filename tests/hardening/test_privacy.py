@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import handoff
+from bot.channels.whatsapp_status import arrived, record_sent
 from bot.config import BotSettings
 from bot.core import Conversation
 from bot.delivery import claim_delivery, record_failed_send
@@ -38,6 +39,8 @@ def plant(engine: Engine, channel: str, user: str) -> None:
         session.execute(text("INSERT INTO whatsapp_pending_choices (user_id, payloads, updated_at) "
                              "VALUES (:u, '[]', :t)"), {"u": user, "t": utcnow()})
         session.commit()
+    record_sent(engine, user, [f"wamid.sent-to-{user}"])  # a WhatsApp message's delivery status
+    arrived(engine, user)  # when the user last wrote (their 24-hour window)
 
 
 def test_hapus_after_confirmation_erases_state_transcripts_dedupe_keys_choices_and_outbox(

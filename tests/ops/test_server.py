@@ -1,26 +1,37 @@
-"""How `desmigratif serve` runs uvicorn: Nagle off on every accepted connection, the heap frozen once ready."""
+"""How `desmigratif serve` runs uvicorn: Nagle off on every accepted connection, the heap frozen once ready,
+and only uvicorn's public API."""
 
 from __future__ import annotations
 
-import asyncio
+import ast
 import gc
+import inspect
 import socket
+import warnings
 import weakref
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.exceptions import StarletteDeprecationWarning
 
+import api.server
+from api.app import create_app
 from api.runtime import SnapshotHolder, settle_heap
-from api.server import ServeConfig
+from api.server import bind
+from api.settings import Settings
 from knowledge.store import bump_content_version
+
+with warnings.catch_warnings():
+    # Starlette 1.10 asks for the httpx2 package at import time; the test client works with httpx as it is.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
 
 
 def test_bound_socket_has_nagle_off_and_connections_inherit_it() -> None:
-    config = ServeConfig("api.app:app_factory", factory=True, host="127.0.0.1", port=0, workers=2)
-    listener = config.bind_socket()
+    listener = bind("127.0.0.1", 0)
     try:
         assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         listener.listen(1)
@@ -42,17 +53,6 @@ def test_plain_uvicorn_socket_lacks_it() -> None:
         plain.close()
 
 
-async def tiny_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """An ASGI app with a lifespan and nothing else, for ServeConfig's start-up."""
-    while scope["type"] == "lifespan":
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
 @pytest.fixture
 def thawed() -> Iterator[None]:
     """Leave the test process's collector as it was: nothing frozen."""
@@ -61,16 +61,21 @@ def thawed() -> Iterator[None]:
     gc.unfreeze()
 
 
-def test_a_started_worker_has_its_heap_frozen(thawed: None) -> None:
-    config = ServeConfig("tests.ops.test_server:tiny_app", lifespan="on")
-    config.load()
-    lifespan = config.lifespan_class(config)
-    assert gc.get_freeze_count() == 0
+def test_a_started_worker_has_its_heap_frozen(db_url: str, thawed: None) -> None:
+    settings = Settings(_env_file=None, database_url=db_url)  # type: ignore[call-arg]
+    with TestClient(create_app(settings)):
+        assert gc.get_freeze_count() == 0, "a test process building apps keeps its collector"
+    with TestClient(create_app(settings, settle=True)):  # as app_factory builds it for `serve`
+        assert gc.get_freeze_count() > 1000, "what was alive at start-up is out of the collector's sight"
 
-    asyncio.run(lifespan.startup())
 
-    assert not lifespan.should_exit
-    assert gc.get_freeze_count() > 1000, "what was alive at start-up is out of the collector's sight"
+def test_the_server_uses_only_uvicorns_public_api() -> None:
+    """uvicorn's internals (supervisors, lifespan classes) change between releases; pyproject pins the range."""
+    source = inspect.getsource(api.server)
+    assert "uvicorn.supervisors" not in source and "lifespan_class" not in source and "uvicorn._" not in source
+    names = {node.attr for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Attribute)
+             and isinstance(node.value, ast.Name) and node.value.id == "uvicorn"}
+    assert names <= set(uvicorn.__all__), names
 
 
 def test_a_new_snapshot_in_a_frozen_worker_frees_the_old_one(engine: Engine, thawed: None) -> None:

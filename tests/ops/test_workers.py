@@ -174,25 +174,42 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Every process of `serve` (the parent and each spawned worker, which re-runs the entry script) sleeps this
+# long before it imports anything: a machine so loaded that starting Python and importing the app takes
+# longer than uvicorn's default worker health check (5 s), as seen in production with "Child process died".
+SLOW_START_SECONDS = 6
+SLOW_ENTRY = """import os, sys, time
+time.sleep(float(os.environ["SLOW_START_SECONDS"]))
+from api.cli import main
+if __name__ == "__main__":
+    sys.exit(main())
+"""
+
+
 @pytest.mark.slow
-def test_serve_with_two_workers_reports_metrics_of_both(template_db: Template, tmp_path: Path) -> None:
-    port = _free_port()
+def test_serve_with_two_slow_starting_workers_becomes_ready_and_reports_metrics_of_both(
+    template_db: Template, tmp_path: Path,
+) -> None:
+    port, metrics_port = _free_port(), _free_port()
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"")  # left over from an earlier run: must be wiped
+    entry = tmp_path / "desmigratif_slow.py"
+    entry.write_text(SLOW_ENTRY)
     with seeded_copy(template_db, tmp_path) as url:
         env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "info", "LOG_FORMAT": "json",
-               "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+               "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "METRICS_PORT": str(metrics_port),
+               "SLOW_START_SECONDS": str(SLOW_START_SECONDS)}
         for name in ("TELEGRAM_BOT_TOKEN", "WHATSAPP_ACCESS_TOKEN"):
             env.pop(name, None)
         log_path = tmp_path / "serve.log"
         with log_path.open("w") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", "serve",
-                 "--port", str(port), "--workers", "2"], env=env, stdout=log, stderr=log, start_new_session=True)
+            started = time.monotonic()
+            server = subprocess.Popen([sys.executable, str(entry), "serve", "--port", str(port), "--workers", "2"],
+                                      env=env, stdout=log, stderr=log, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while True:
                 try:
                     if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
@@ -202,6 +219,8 @@ def test_serve_with_two_workers_reports_metrics_of_both(template_db: Template, t
                 assert server.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline, log_path.read_text()
                 time.sleep(0.2)
+            ready_after = time.monotonic() - started
+            assert ready_after > 2 * SLOW_START_SECONDS  # the parent's start, then a worker's
             sent = 0
             while sent < 200:  # a new connection each time, so both workers get some
                 assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
@@ -210,15 +229,17 @@ def test_serve_with_two_workers_reports_metrics_of_both(template_db: Template, t
                 if sent >= 40 and len(pids) >= 2:
                     break
             assert len(pids) >= 2, f"one worker took every request: {pids}"
-            for _ in range(4):  # whichever worker answers the scrape reports the sum over both
-                text = httpx.get(f"{base}/metrics", timeout=5).text
-                line = next(line for line in text.splitlines() if line.startswith(
-                    'desmigratif_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'))
-                assert float(line.split()[-1]) == sent
+            # /metrics is not on the public port; the metrics port (one worker holds it) reports both workers.
+            assert httpx.get(f"{base}/metrics", timeout=5).status_code == 404
+            text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+            line = next(line for line in text.splitlines() if line.startswith(
+                'desmigratif_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'))
+            assert float(line.split()[-1]) == sent
             assert "desmigratif_knowledge_entries" in text
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(30)
         logs = log_path.read_text()
+        assert "died" not in logs, "a worker was killed while it started"
         assert '"logger": "api.access"' in logs and '"route": "/healthz"' in logs
         assert not list(metrics_dir.glob("counter_999999.db"))

@@ -17,11 +17,12 @@ from bot import handoff as desk
 from knowledge.models import utcnow
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"], responses=AUTH_ERRORS)
-REFUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, or another officer has it."}}
+REFUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, or another officer has it, or (a reply) "
+                 "the user's channel cannot deliver it now: WhatsApp's 24-hour window without a template."}}
 NOT_YOURS = {403: {"model": ErrorOut, "description": "The token's role may not do this, or another officer has "
                                                      "claimed the ticket (only they or an admin may act on it)."}}
-KEY_REUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, or the Idempotency-Key was already "
-                                                      "used for another ticket."}}
+KEY_REUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, the Idempotency-Key was already "
+                                                      "used for another ticket, or the user's channel cannot deliver it now (WhatsApp's 24-hour window without a template)."}}
 HandoffId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
@@ -44,6 +45,9 @@ class HandoffOut(BaseModel):
     close_note: str | None
     last_activity: dt.datetime
     helpful: bool | None
+    delivery_error: str | None = Field(
+        description="the error code of the last staff reply that did not reach the user (a send error, or "
+                    "WhatsApp's `failed` status); the transcript has a system line for it")
 
 
 class LineOut(BaseModel):
@@ -104,6 +108,7 @@ def _out(row: desk.HandoffRow) -> HandoffOut:
         waiting_seconds=max(0, int((end - created).total_seconds())), claimed_by=row.claimed_by,
         claimed_at=_aware(row.claimed_at), closed_by=row.closed_by, closed_at=_aware(row.closed_at),
         close_note=row.close_note, last_activity=_aware(row.last_activity) or created, helpful=row.helpful,
+        delivery_error=row.delivery_error,
     )
 
 
