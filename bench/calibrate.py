@@ -41,7 +41,7 @@ SEED = 20261202
 PUBLIC_SETS = (DEFAULT_SET, DEFAULT_SET.with_name("dev2.jsonl"))
 # Things people also ask a chatbot that this knowledge base does not cover (written for this generator).
 OUT_OF_SCOPE_SUBJECTS = (
-    "sim motor", "stnk mobil", "ktp anak", "resep rendang", "harga emas", "cuaca besok", "jadwal bola",
+    "sim motor", "stnk mobil", "resep rendang", "harga emas", "cuaca besok", "jadwal bola",
     "ibukota negara", "daftar polisi", "daftar tentara", "beasiswa kuliah", "kredit motor", "tiket konser",
     "pulsa murah", "nikah di kua", "pajak kendaraan", "obat batuk", "zodiak hari ini", "lagu dangdut",
     "kurs dolar", "bansos pkh", "sertifikat tanah", "vaksin anak", "bpom kosmetik", "capital city of france",
@@ -96,16 +96,18 @@ def generate(entries: list[EntryDoc], aliases: dict[str, list[str]], rng: random
                 fold = n % FOLDS
                 n += 1
                 plain = phrasing.casefold()
-                folds[fold].append(Case(plain, None, entry.id, f"plain-{lang}"))
+                own = entry.countries[0] if len(entry.countries) == 1 else None
+                names = sorted(aliases.get(own, []), key=len, reverse=True) if own else []
+                found = next((a for a in names if re.search(rf"\b{re.escape(a)}\b", plain)), None)
+                # A country's phrasing that does not name it ("gaji tkw brp") is asked after choosing the country.
+                context = own if own and not found else None
+                folds[fold].append(Case(plain, context, entry.id, f"plain-{lang}"))
                 for noisy, kind in _noisy(plain, rng):
-                    folds[fold].append(Case(noisy, None, entry.id, kind))
-                if len(entry.countries) == 1:
-                    names = sorted(aliases.get(entry.countries[0], []), key=len, reverse=True)
-                    found = next((a for a in names if re.search(rf"\b{re.escape(a)}\b", plain)), None)
-                    if found:
-                        rest = re.sub(rf"\b(di|ke|neng|in|to)?\s*{re.escape(found)}\b", " ", plain).strip()
-                        if len(rest.split()) >= 2:
-                            folds[fold].append(Case(rest, entry.countries[0], entry.id, "context"))
+                    folds[fold].append(Case(noisy, context, entry.id, kind))
+                if own and found:
+                    rest = re.sub(rf"\b(di|ke|neng|in|to)?\s*{re.escape(found)}\b", " ", plain).strip()
+                    if len(rest.split()) >= 2:
+                        folds[fold].append(Case(rest, own, entry.id, "context"))
     for k, (subject, frame) in enumerate(itertools.product(OUT_OF_SCOPE_SUBJECTS, OUT_OF_SCOPE_FRAMES)):
         country = rng.choice([None, "TW", "HK", "MY", "JP"])
         folds[k % FOLDS].append(Case(frame.format(s=subject), country, None, "out-of-scope"))
