@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.stemming import dictionary_roots, root_words
@@ -85,13 +86,13 @@ class Speller:
             return None, 0
         limit = _max_distance(len(token))
         firsts = {token[0], token[1]}  # a swap of the first two letters moves the first letter
-        scored: list[tuple[int, str]] = []
-        for first in firsts:
-            for size in range(len(token) - limit, len(token) + limit + 1):
-                for word in self._buckets.get((first, size), ()):
-                    distance = OSA.distance(token, word, score_cutoff=limit)
-                    if distance <= limit:
-                        scored.append((distance, word))
+        choices = [
+            word for first in firsts for size in range(len(token) - limit, len(token) + limit + 1)
+            for word in self._buckets.get((first, size), ())
+        ]
+        # One call scores the whole bucket in C; distances above the limit are left out.
+        scored = [(int(d), w) for w, d, _ in process.extract(token, choices, scorer=OSA.distance,
+                                                             score_cutoff=limit, limit=None)]
         if not scored:
             return None, 0
         best = min(d for d, _ in scored)
