@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import i18n
+from bot.markup import escape, plain
 from bot.messages import Button, Reply
 from bot.models import HandoffMessageRow, HandoffRow
 from bot.privacy import register_user_table
@@ -659,7 +660,7 @@ def closing_text(lang: str, note: str | None, *, idle: bool = False) -> str:
         head = _("Our officer has closed this conversation.")
     parts = [head]
     if note:
-        parts.append(_("Officer's note: {note}").format(note=note))
+        parts.append(_("Officer's note: {note}").format(note=escape(note)))
     parts.append(_("You are back with the automatic assistant. Was our officer's help useful?"))
     return "\n\n".join(parts)
 
@@ -669,8 +670,8 @@ def user_reply(line: HandoffMessageRow, ticket: HandoffRow) -> Reply:
     lang = ticket.lang if ticket.lang in i18n.SUPPORTED else i18n.SUPPORTED[0]
     _ = i18n.translator(lang).gettext
     if line.sender == "staff":
-        header = _("👤 Officer {name}:").format(name=line.author or "")
-        return Reply(f"{header}\n{line.text}")
+        header = _("👤 Officer {name}:").format(name=escape(line.author or ""))
+        return Reply(f"{header}\n{escape(line.text)}")  # an officer's words are shown as typed
     if line.kind == "closed":
         buttons = (Button(_("👍 Yes"), f"{FEEDBACK_PREFIX}:{ticket.id}:1"),
                    Button(_("👎 No"), f"{FEEDBACK_PREFIX}:{ticket.id}:0"),
@@ -685,20 +686,21 @@ def staff_post(line: HandoffMessageRow, ticket: HandoffRow, lang: str, *, transc
     _ = i18n.translator(lang if lang in i18n.SUPPORTED else i18n.SUPPORTED[0]).gettext
     tag = f"#{ticket.id}"
     if line.sender == "user":
-        return _("{ticket} ✉️ User on {channel}:").format(ticket=tag, channel=ticket.channel) + f"\n{line.text}"
+        return _("{ticket} ✉️ User on {channel}:").format(ticket=tag, channel=ticket.channel) + f"\n{escape(line.text)}"
     if line.kind == "opened":
         head = (_("{ticket} 🚨 EMERGENCY: new request on {channel}") if ticket.priority == "high"
                 else _("{ticket} 🙋 New request for an officer on {channel}")).format(ticket=tag, channel=ticket.channel)
         lines = [head]
         for item in transcript:
             who = _("User") if item.sender == "user" else _("Bot")
-            lines.append(f"{who}: {_clip(item.text, MAX_HISTORY_CHARS)}")
+            said = item.text if item.sender == "user" else plain(item.text)  # a bot line's markup, as read
+            lines.append(f"{who}: {escape(_clip(said, MAX_HISTORY_CHARS))}")
         lines.append(_("Reply to this message to answer the user; reply /klaim to take it, /tutup [note] to close it."))
         return "\n".join(lines)
     if line.kind == "priority":
         return _("{ticket} 🚨 The user wrote emergency words: priority raised.").format(ticket=tag)
     if line.kind == "claimed":
-        return _("{ticket} ✅ Taken by {name}.").format(ticket=tag, name=line.author or "")
+        return _("{ticket} ✅ Taken by {name}.").format(ticket=tag, name=escape(line.author or ""))
     if line.kind == "reminder":
         created = _aware(ticket.created_at) or utcnow()
         minutes = max(0, int(((now or utcnow()) - created).total_seconds() // 60))
@@ -709,9 +711,9 @@ def staff_post(line: HandoffMessageRow, ticket: HandoffRow, lang: str, *, transc
             return _("{ticket} ↩️ The user left the queue.").format(ticket=tag)
         if line.kind == "closed-idle":
             return _("{ticket} 💤 Closed after a quiet period; the user was told.").format(ticket=tag)
-        text = _("{ticket} ☑️ Closed by {name}.").format(ticket=tag, name=line.author or "")
-        return f"{text}\n{line.text}" if line.text else text
-    return f"{tag} {line.text}"
+        text = _("{ticket} ☑️ Closed by {name}.").format(ticket=tag, name=escape(line.author or ""))
+        return f"{text}\n{escape(line.text)}" if line.text else text
+    return f"{tag} {escape(line.text)}"
 
 
 def staff_notice(kind: str, lang: str, *, ticket: int | None = None, detail: str = "") -> str:
@@ -722,7 +724,7 @@ def staff_notice(kind: str, lang: str, *, ticket: int | None = None, detail: str
         return _("Reply to one of my posts about a ticket: your reply goes to the user; /klaim takes the ticket, "
                  "/tutup [note] closes it.")
     if kind == "refused":
-        return _("{ticket} not done: {reason}").format(ticket=tag, reason=detail)
+        return _("{ticket} not done: {reason}").format(ticket=tag, reason=escape(detail))
     return detail
 
 

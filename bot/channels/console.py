@@ -8,6 +8,7 @@ import logging
 from typing import Any, Protocol, TextIO
 
 from bot.i18n import translator
+from bot.markup import plain
 from bot.messages import Button, IncomingMessage, Turn
 
 CHANNEL = "cli"
@@ -103,7 +104,7 @@ def run_jsonl(conversation: Chat, stdin: TextIO, stdout: TextIO) -> int:
 def _show(turn: Turn, stdout: TextIO) -> list[Button]:
     buttons: list[Button] = []
     for reply in turn.replies:
-        stdout.write("\n" + reply.text + "\n")
+        stdout.write("\n" + plain(reply.text) + "\n")  # the neutral markup without its markers
         for button in reply.buttons:
             buttons.append(button)
             stdout.write(f"  [{len(buttons)}] {button.label}\n")

@@ -2,7 +2,8 @@
 
 This is the only module that imports `telegram`. It holds a PTB `Application` (never subclasses it),
 turns an `Update` into an `IncomingMessage`, runs the channel-neutral core (via `bot.blocking`) and
-renders each `Reply` as `sendMessage` calls with inline keyboards. The HTTP route and the CLI in `api/`
+renders each `Reply` as `sendMessage` calls in HTML parse mode (the neutral markup of `bot.markup`, all
+text escaped) with inline keyboards. The HTTP route and the CLI in `api/`
 use it through `TelegramChannel`, `create_channel`, `set_webhook` and `delete_webhook`.
 
 Error tree::
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import logging
 import os
 import random
@@ -35,12 +37,15 @@ from telegram import (
     LinkPreviewOptions,
     Update,
 )
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import markup
 from bot.blocking import run_blocking
-from bot.channels.text import utf16_prefix, utf16_units
+from bot.channels.base import split_text
+from bot.channels.text import utf16_units
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
     Claimed,
@@ -51,6 +56,7 @@ from bot.delivery import (
     record_failed_send,
     release_delivery,
 )
+from bot.markup import Span
 from bot.messages import Button, IncomingMessage, Reply, Turn, reply_from_dict
 from bot.serial import PerUserLocks
 
@@ -226,25 +232,29 @@ def staff_message(update: Update, staff_chat_id: int | None) -> StaffMessage | N
 # --- Reply → sendMessage ---------------------------------------------------------------------------
 
 
-def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> list[str]:
-    """Split `text` into parts within Telegram's limit, at a paragraph, else a line, else a space."""
-    parts: list[str] = []
-    rest = text.strip()
-    while utf16_units(rest) > limit:
-        window = rest[: utf16_prefix(rest, limit)]
-        for separator in ("\n\n", "\n", " "):
-            cut = window.rfind(separator)
-            if cut > 0:
-                part, rest = rest[:cut], rest[cut + len(separator):]
-                break
-        else:  # one unbroken run longer than a message: cut it hard
-            part, rest = window, rest[len(window):]
-        if part.strip():
-            parts.append(part.rstrip())
-        rest = rest.lstrip("\n")
-    if rest.strip() or not parts:
-        parts.append(rest)
-    return parts
+def html_span(span: Span) -> str:
+    """One span of neutral markup as Telegram HTML; its text always escaped."""
+    text = html.escape(span.text, quote=False)
+    if span.url:
+        text = f'<a href="{html.escape(span.url)}">{text}</a>'
+    if span.italic:
+        text = f"<i>{text}</i>"
+    return f"<b>{text}</b>" if span.bold else text
+
+
+def render_html(text: str) -> str:
+    """Neutral markup as the HTML Telegram shows (sent with parse_mode HTML)."""
+    return markup.render(text, html_span)
+
+
+def message_parts(text: str) -> list[str]:
+    """A reply's text as the HTML of one or more messages within Telegram's limit.
+
+    It is cut on the markup, never inside a styled run, so no tag is broken; the limit counts what the
+    user sees, which is never longer than the markup.
+    """
+    parts = split_text(text, MAX_MESSAGE_UNITS, can_cut=markup.safe_cut(text))
+    return [render_html(part) for part in parts if part.strip()]
 
 
 def fitting_buttons(buttons: Sequence[Button]) -> list[Button]:
@@ -419,16 +429,17 @@ class TelegramChannel:
         return tally.sent, tally.undelivered
 
     async def post_text(self, chat_id: str | int, text: str) -> int | None:
-        """Send a plain text (e.g. to the staff group); the id of its last message, or None when it could
-        not be sent (then it is kept in the outbox)."""
+        """Send a text in neutral markup (e.g. to the staff group, user words escaped); the id of its last
+        message, or None when it could not be sent (then it is kept in the outbox)."""
         last: int | None = None
-        parts = [p for p in split_text(text) if p.strip()] or ["…"]
-        for index, part in enumerate(parts):
+        cut = markup.safe_cut(text)
+        sources = [p for p in split_text(text, MAX_MESSAGE_UNITS, can_cut=cut) if p.strip()] or ["…"]
+        for index, part in enumerate(render_html(source) for source in sources):
             try:
                 sent = await self._call(lambda part=part: self.bot.send_message(
-                    chat_id=chat_id, text=part, link_preview_options=_NO_PREVIEW))
+                    chat_id=chat_id, text=part, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW))
             except SendFailed as error:
-                rest = "\n\n".join(parts[index:])
+                rest = "\n\n".join(sources[index:])
                 await run_blocking(self.engine, record_failed_send, self.engine, CHANNEL, str(chat_id),
                                    Reply(rest).to_dict(), error.code, attempts=error.attempts)
                 log.error("telegram post to chat not delivered (%s); kept in the outbox", error)
@@ -478,19 +489,19 @@ class TelegramChannel:
                 log.error("telegram reply not delivered (%s); kept as outbox row %d", failure, row)
 
     async def _send_reply(self, chat_id: str, reply: Reply, tally: _Tally, *, skip_parts: int = 0) -> None:
-        parts = [p for p in split_text(reply.text) if p.strip()]
+        parts = message_parts(reply.text)
         if not parts:
             if not reply.buttons:
                 return
             parts = ["…"]  # Telegram refuses an empty text, and buttons need a message to hang on
-        markup = keyboard(reply.buttons)
+        buttons = keyboard(reply.buttons)
         for index, part in enumerate(parts):
             if index < skip_parts:
                 continue
             last = index == len(parts) - 1
             try:
                 await self._call(lambda part=part, last=last: self.bot.send_message(
-                    chat_id=chat_id, text=part, reply_markup=markup if last else None,
+                    chat_id=chat_id, text=part, parse_mode=ParseMode.HTML, reply_markup=buttons if last else None,
                     link_preview_options=_NO_PREVIEW,
                 ))
             except SendFailed as error:

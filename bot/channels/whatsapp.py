@@ -31,8 +31,9 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, delete
 
-from bot import i18n
+from bot import i18n, markup
 from bot.blocking import run_blocking
+from bot.channels.base import split_text
 from bot.channels.text import utf16_prefix, utf16_units
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
@@ -45,6 +46,7 @@ from bot.delivery import (
     record_failed_send,
 )
 from bot.i18n import N_
+from bot.markup import Span
 from bot.messages import Button, IncomingMessage, Reply, Turn
 from bot.models import WhatsAppChoiceRow
 from bot.serial import PerUserLocks
@@ -209,25 +211,17 @@ def clip(text: str, limit: int) -> str:
     return text[: utf16_prefix(text, limit - 1)].rstrip().rstrip("\u200d") + "…"
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut `text` into pieces of at most `limit`, at a paragraph, line, sentence or word boundary if any."""
-    text = text.strip()
-    pieces: list[str] = []
-    while utf16_units(text) > limit:
-        window = text[: utf16_prefix(text, limit)]
-        cut = 0
-        for separator in ("\n\n", "\n", ". ", " "):
-            at = window.rfind(separator)
-            # A boundary in the first quarter would leave a stub of a message; look for a finer one instead.
-            if at >= len(window) // 4:
-                cut = at + (1 if separator == ". " else 0)
-                break
-        cut = cut or len(window)
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
+def whatsapp_span(span: Span) -> str:
+    """One span of neutral markup with WhatsApp's own markers (a link as "label (url)")."""
+    text = markup.plain_span(span)
+    if span.italic:
+        text = f"_{text}_"
+    return f"*{text}*" if span.bold else text
+
+
+def render_text(text: str) -> str:
+    """Neutral markup as a WhatsApp body."""
+    return markup.render(text, whatsapp_span)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +253,10 @@ class Rendered:
 
 
 def _text_messages(text: str) -> list[dict[str, Any]]:
-    return [{"type": "text", "text": {"preview_url": False, "body": piece}} for piece in split_text(text)]
+    # Cut on the markup, never inside a styled run; the markers cost as much as in the markup, so each
+    # rendered piece stays within the limit too.
+    pieces = split_text(text, MAX_TEXT, can_cut=markup.safe_cut(text))
+    return [{"type": "text", "text": {"preview_url": False, "body": render_text(piece)}} for piece in pieces if piece]
 
 
 def _distinct(buttons: Iterable[Button]) -> list[Button]:
@@ -319,7 +316,7 @@ def _interactive(style: str, body: str, buttons: Sequence[Button], strings: Stri
             "button": clip(strings.list_button, MAX_LIST_BUTTON),
             "sections": [{"title": clip(strings.section_title, MAX_SECTION_TITLE), "rows": rows}],
         }
-    return {"type": "interactive", "interactive": {"type": style, "body": {"text": body}, "action": action}}
+    return {"type": "interactive", "interactive": {"type": style, "body": {"text": render_text(body)}, "action": action}}
 
 
 def _already_numbered(text: str, buttons: Sequence[Button]) -> bool:
@@ -352,7 +349,7 @@ def render_turn(replies: Sequence[Reply], strings: Strings | None = None) -> Ren
             choices.extend(b.payload for b in buttons)
             # The core numbers its clarify options itself, in button order; do not print them twice.
             if first > 1 or not _already_numbered(text, buttons):
-                lines = [f"{n}. {' '.join(b.label.split())}" for n, b in enumerate(buttons, start=first)]
+                lines = [f"{n}. {markup.escape(' '.join(b.label.split()))}" for n, b in enumerate(buttons, start=first)]
                 text = "\n\n".join(part for part in (text, "\n".join(lines), strings.number_hint) if part)
             messages.extend(_text_messages(text))
             continue
@@ -698,10 +695,10 @@ __all__ = [
     "incoming_from",
     "load_choices",
     "parse_update",
+    "render_text",
     "render_turn",
     "save_choices",
     "signature_of",
-    "split_text",
     "verify_signature",
     "verify_token_matches",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import Bot
 
+from bot.channels.base import split_text as split
 from bot.channels.telegram import (
     MAX_MESSAGE_UNITS,
     MalformedUpdate,
@@ -13,7 +14,6 @@ from bot.channels.telegram import (
     fold_replies,
     keyboard,
     parse_update,
-    split_text,
     to_incoming,
 )
 from bot.channels.text import utf16_units
@@ -87,6 +87,10 @@ def test_what_telegram_would_never_send_is_a_malformed_update(data: object) -> N
 
 
 # --- splitting ------------------------------------------------------------------------------------
+
+
+def split_text(text: str) -> list[str]:
+    return split(text, MAX_MESSAGE_UNITS)
 
 
 def test_a_short_text_is_one_part() -> None:
