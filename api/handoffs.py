@@ -28,6 +28,8 @@ from bot.delivery import claim_delivery, record_failed_send, release_delivery
 if TYPE_CHECKING:
     from api.runtime import Runtime
 
+# The staff group is a Telegram group (STAFF_TELEGRAM_CHAT_ID); the users it serves are on any channel.
+STAFF_CHANNEL = "telegram"
 STAFF_REF = "tg:"  # external_ref of a staff-group post: "tg:<message id>"
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ class HandoffService:
                 for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_USER,
                                                             channels=user_channels):
                     done += await self._to_user(line, ticket)
-            if _staff_chat(self.runtime) and "telegram" in self.runtime.channels:
+            if _staff_chat(self.runtime) and STAFF_CHANNEL in self.runtime.channels:
                 for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_STAFF):
                     done += await self._to_staff(line, ticket)
             return done
@@ -91,7 +93,7 @@ class HandoffService:
         return 1
 
     async def _to_staff(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
-        channel = self.runtime.channels.get("telegram")
+        channel = self.runtime.channels.get(STAFF_CHANNEL)
         chat = _staff_chat(self.runtime)
         if channel is None or chat is None or line.id is None:
             return 0
@@ -163,12 +165,12 @@ class HandoffService:
         Taken once across workers by its update id; raises when it could not be handled (Telegram redelivers).
         """
         key = f"staff:{message.update_id}"
-        if not await asyncio.to_thread(claim_delivery, self.engine, "telegram", key):
+        if not await asyncio.to_thread(claim_delivery, self.engine, STAFF_CHANNEL, key):
             return
         try:
             await self._staff_action(message)
         except Exception:
-            await asyncio.to_thread(release_delivery, self.engine, "telegram", key)
+            await asyncio.to_thread(release_delivery, self.engine, STAFF_CHANNEL, key)
             raise
 
     async def _staff_action(self, message: Any) -> None:
@@ -192,14 +194,14 @@ class HandoffService:
                     await self._notice(desk.staff_notice("refused", lang, ticket=ticket_id, detail="closed"))
             elif command is None and text:
                 await self.reply(ticket_id, author=author, text=text,
-                                 source_ref=f"telegram-staff:{message.update_id}",
+                                 source_ref=f"{STAFF_CHANNEL}-staff:{message.update_id}",
                                  external_ref=f"{STAFF_REF}{message.message_id}")
         except desk.HandoffError as error:
             await self._notice(desk.staff_notice("refused", lang, ticket=ticket_id, detail=str(error)))
         self.wake()
 
     async def _notice(self, text: str) -> None:
-        channel = self.runtime.channels.get("telegram")
+        channel = self.runtime.channels.get(STAFF_CHANNEL)
         chat = _staff_chat(self.runtime)
         if channel is not None and chat is not None:
             await channel.post_text(chat, text)
@@ -218,7 +220,7 @@ def service_of(runtime: Runtime) -> HandoffService:
 async def handoff_lifespan(runtime: Runtime) -> AsyncIterator[HandoffService]:
     """Run the handoff loop for the life of the worker; connect the staff group when it is configured."""
     service = service_of(runtime)
-    channel = runtime.channels.get("telegram")
+    channel = runtime.channels.get(STAFF_CHANNEL)
     chat = _staff_chat(runtime)
     if channel is not None and chat is not None:
         try:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.hours import DEFAULT_HOURS, Hours
+
 
 @dataclass(frozen=True)
 class BotSettings:
     """Conversation behaviour: languages, hotline hours and flood limits."""
 
     default_language: str = "id"
-    hotline_hours: str = "Mon-Fri 08:00-16:00 Asia/Jakarta"
+    hotline_hours: Hours = DEFAULT_HOURS
     # Flood rule (bot/handlers/flood.py, where the numbers are argued): a burst of this many messages ...
     flood_burst: int = 20
     # ... then one message every this many seconds (40 a minute); button taps and feedback never count.

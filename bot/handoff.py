@@ -13,13 +13,10 @@ the api layer calls the functions directly and delivers the lines on the user's 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime, format_time
 from sqlalchemy import and_, case, delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -43,12 +40,6 @@ MAX_LINE_CHARS = 4000
 MAX_HISTORY_CHARS = 300
 MAX_NOTE_CHARS = 1000
 FEEDBACK_PREFIX = "hfb"  # button payload "hfb:<ticket id>:1|0" after a ticket is closed
-_HOURS_RE = re.compile(
-    r"^\s*(?P<d1>[A-Za-z]{3})\s*-\s*(?P<d2>[A-Za-z]{3})\s+(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*"
-    r"(?P<h2>\d{1,2}):(?P<m2>\d{2})(?:\s+(?P<tz>\S+))?\s*$"
-)
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FORMAT_LOCALE = {"id": "id_ID", "en": "en_GB"}
 
 
 class HandoffError(Exception):
@@ -597,57 +588,6 @@ purge_handoffs = purge_transcripts  # the name bot.privacy looks up
 register_user_table("handoffs")
 
 
-# --- hours ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Hours:
-    """Service hours parsed from HOTLINE_HOURS ("Mon-Fri 08:00-16:00 Asia/Jakarta")."""
-
-    days: tuple[int, ...]
-    start: dt.time
-    end: dt.time
-    zone: ZoneInfo
-
-    def is_open(self, now: dt.datetime) -> bool:
-        """True when staff are on duty at `now`."""
-        local = now.astimezone(self.zone)
-        return local.weekday() in self.days and self.start <= local.time() < self.end
-
-    def next_opening(self, now: dt.datetime) -> dt.datetime:
-        """The next time staff come on duty after `now` (local time of the hours' zone)."""
-        local = now.astimezone(self.zone)
-        for ahead in range(8):
-            day = local.date() + dt.timedelta(days=ahead)
-            start = dt.datetime.combine(day, self.start, tzinfo=self.zone)
-            if day.weekday() in self.days and start > local:
-                return start
-        return local  # unreachable with at least one day
-
-
-def parse_hours(spec: str) -> Hours | None:
-    """The hours, or None for a shape we cannot read (then nothing is said about opening times)."""
-    found = _HOURS_RE.match(spec or "")
-    if not found or found["d1"].lower() not in _DAYS or found["d2"].lower() not in _DAYS:
-        return None
-    try:
-        start = dt.time(int(found["h1"]), int(found["m1"]))
-        end = dt.time(int(found["h2"]), int(found["m2"]))
-        zone = ZoneInfo(found["tz"] or "Asia/Jakarta")
-    except (ValueError, ZoneInfoNotFoundError):
-        return None
-    first, last = _DAYS.index(found["d1"].lower()), _DAYS.index(found["d2"].lower())
-    days = tuple(d % 7 for d in range(first, last + 1 if last >= first else last + 8))
-    return Hours(days, start, end, zone)
-
-
-def format_opening(when: dt.datetime, lang: str) -> str:
-    """"Senin 08.00 WIB" / "Monday 08:00 WIB"."""
-    locale = _FORMAT_LOCALE.get(lang, "id_ID")
-    day = format_datetime(when, "EEEE", locale=locale)
-    return f"{day} {format_time(when, 'short', locale=locale)} {when.strftime('%Z')}".strip()
-
-
 # --- texts ------------------------------------------------------------------------------------------
 
 
@@ -730,10 +670,10 @@ def staff_notice(kind: str, lang: str, *, ticket: int | None = None, detail: str
 
 __all__ = [
     "FEEDBACK_PREFIX", "OPEN", "RECENT_KEY", "STATUSES", "TO_STAFF", "TO_USER", "HandoffDesk", "HandoffError",
-    "HandoffMessageRow", "HandoffRow", "Hours", "NullDesk", "SqlDesk", "TicketConflict", "TicketInfo",
+    "HandoffMessageRow", "HandoffRow", "NullDesk", "SqlDesk", "TicketConflict", "TicketInfo",
     "TicketNotFound", "add_staff_message", "append_user_message", "claim_line", "claim_ticket", "close_idle",
-    "close_ticket", "closing_text", "delete_user_handoffs", "format_opening", "get_ticket", "list_tickets",
-    "open_ticket", "parse_hours", "pending_lines", "purge_handoffs", "purge_transcripts", "queue_counts",
+    "close_ticket", "closing_text", "delete_user_handoffs", "get_ticket", "list_tickets",
+    "open_ticket", "pending_lines", "purge_handoffs", "purge_transcripts", "queue_counts",
     "rate_ticket", "remind_waiting", "set_external_ref", "staff_notice", "staff_post", "ticket_info", "ticket_of_post",
     "user_reply",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.context import Context, HandlerResult
-from bot.i18n import N_, format_hours
+from bot.i18n import N_
 from bot.messages import Button, Candidate, Reply
 from knowledge.render import render_answer
 from knowledge.schema import EntryDoc
@@ -116,7 +116,7 @@ def contact_text(ctx: Context) -> str:
         "Ministry of Foreign Affairs (citizen protection, 24 hours): +62 812 9007 0027."
     )
     hours = ctx._("Our officers answer in chat: {hours}.").format(
-        hours=format_hours(ctx.settings.hotline_hours, ctx.locale)
+        hours=ctx.settings.hotline_hours.text(ctx.locale)
     )
     return f"{body}\n\n{hours}"
 
