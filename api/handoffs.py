@@ -20,9 +20,10 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot import handoff as desk
+from bot.channels.telegram import StaffMessage, TelegramChannel
 from bot.delivery import claim_delivery, record_failed_send, release_delivery
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ log = logging.getLogger(__name__)
 def _staff_chat(runtime: Runtime) -> str | None:
     chat = runtime.settings.staff_telegram_chat_id
     return chat.strip() if chat and chat.strip() else None
+
+
+def _staff_group(runtime: Runtime) -> TelegramChannel | None:
+    """The Telegram channel that posts in the staff group, when it runs on this worker."""
+    channel = runtime.channels.get(STAFF_CHANNEL)
+    return channel if isinstance(channel, TelegramChannel) else None
 
 
 class HandoffService:
@@ -65,12 +72,12 @@ class HandoffService:
         """Deliver every pending line this worker can; returns how many it delivered."""
         async with self._pass:
             done = 0
-            user_channels = [name for name, adapter in self.runtime.channels.items() if hasattr(adapter, "send_replies")]
+            user_channels = list(self.runtime.channels)  # every channel's users
             if user_channels:
                 for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_USER,
                                                             channels=user_channels):
                     done += await self._to_user(line, ticket)
-            if _staff_chat(self.runtime) and STAFF_CHANNEL in self.runtime.channels:
+            if _staff_chat(self.runtime) and _staff_group(self.runtime) is not None:
                 for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_STAFF):
                     done += await self._to_staff(line, ticket)
             return done
@@ -93,7 +100,7 @@ class HandoffService:
         return 1
 
     async def _to_staff(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
-        channel = self.runtime.channels.get(STAFF_CHANNEL)
+        channel = _staff_group(self.runtime)
         chat = _staff_chat(self.runtime)
         if channel is None or chat is None or line.id is None:
             return 0
@@ -159,7 +166,7 @@ class HandoffService:
         await self.flush()
         return closed
 
-    async def on_staff_message(self, message: Any) -> None:
+    async def on_staff_message(self, message: StaffMessage) -> None:
         """A message in the staff group (a `bot.channels.telegram.StaffMessage`): reply, /klaim or /tutup.
 
         Taken once across workers by its update id; raises when it could not be handled (Telegram redelivers).
@@ -173,7 +180,7 @@ class HandoffService:
             await asyncio.to_thread(release_delivery, self.engine, STAFF_CHANNEL, key)
             raise
 
-    async def _staff_action(self, message: Any) -> None:
+    async def _staff_action(self, message: StaffMessage) -> None:
         text = (message.text or "").strip()
         first, _sep, rest = text.partition(" ")
         command = first.split("@", 1)[0].lower() if first.startswith("/") else None
@@ -201,7 +208,7 @@ class HandoffService:
         self.wake()
 
     async def _notice(self, text: str) -> None:
-        channel = self.runtime.channels.get(STAFF_CHANNEL)
+        channel = _staff_group(self.runtime)
         chat = _staff_chat(self.runtime)
         if channel is not None and chat is not None:
             await channel.post_text(chat, text)
@@ -220,7 +227,7 @@ def service_of(runtime: Runtime) -> HandoffService:
 async def handoff_lifespan(runtime: Runtime) -> AsyncIterator[HandoffService]:
     """Run the handoff loop for the life of the worker; connect the staff group when it is configured."""
     service = service_of(runtime)
-    channel = runtime.channels.get(STAFF_CHANNEL)
+    channel = _staff_group(runtime)
     chat = _staff_chat(runtime)
     if channel is not None and chat is not None:
         try:

@@ -1,10 +1,95 @@
-"""What every channel adapter shares: the one text splitter."""
+"""What every channel adapter is and shares: the `Channel` protocol, `SendFailed`, one retry policy and
+one text splitter.
+
+A channel turns a platform's update into neutral `IncomingMessage`s, renders neutral `Reply`s into the
+platform's payloads within its limits, and sends one payload at a time, raising `SendFailed` (never an
+SDK's exception) when it cannot. Callers (the outbox, the handoff service) know channels only by this.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from bot.channels.text import utf16_prefix, utf16_units
+from bot.config import BotSettings
+from bot.messages import IncomingMessage, Reply, Turn
+
+Payload = dict[str, Any]  # one platform message as stored in the outbox (JSON)
+
+
+class SendFailed(Exception):
+    """A payload could not be sent after the retries: a short `code` (never user text) and what to do next.
+
+    `retryable` is False when sending it again cannot help (the user blocked the bot, a refused request);
+    `retry_after` is the platform's own wait in seconds, when it gave one.
+    """
+
+    def __init__(self, code: str, *, retryable: bool = True, retry_after: float | None = None,
+                 attempts: int = 1) -> None:
+        super().__init__(f"{code} after {attempts} attempt(s)")
+        self.code = code
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.attempts = attempts
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard one send is tried before it counts as failed: attempts, and backoff from `base_delay` seconds."""
+
+    attempts: int = 4
+    base_delay: float = 0.5  # before the 2nd attempt; doubles each time up to `max_delay`
+    max_delay: float = 8.0
+    # A platform's wait longer than this is not sat out inside a webhook request (the platform would time
+    # the request out and redeliver): the message goes to the outbox instead.
+    max_retry_after: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based): half to all of the backoff."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        # Jitter keeps several workers that hit the same throttle or 5xx from retrying in lockstep.
+        return ceiling * random.uniform(0.5, 1.0)
+
+
+class Chat(Protocol):
+    """What a channel needs from the conversation core (`bot.core.Conversation`)."""
+
+    @property
+    def settings(self) -> BotSettings:
+        """The conversation's settings (the default language)."""
+        ...
+
+    def handle(self, msg: IncomingMessage) -> Turn:
+        """Answer one message (blocking: adapters run it through `bot.blocking.run_blocking`)."""
+        ...
+
+
+class Channel(Protocol):
+    """One messaging platform, as the rest of the service sees it."""
+
+    @property
+    def name(self) -> str:
+        """The channel's name in ids and tables ("telegram", "whatsapp")."""
+        ...
+
+    def incoming(self, body: Any) -> list[IncomingMessage]:
+        """The neutral messages of one webhook body, in order (none for updates the bot does not answer)."""
+        ...
+
+    def render(self, replies: Sequence[Reply], lang: str) -> list[Payload]:
+        """The payloads that show `replies` on this platform, in order, each within its limits."""
+        ...
+
+    async def send_payload(self, user_id: str, payload: Payload) -> None:
+        """Send one payload with the retry policy; SendFailed when it still cannot be sent."""
+        ...
+
+    async def send_replies(self, user_id: str, replies: Sequence[Reply]) -> object:
+        """Render and send replies outside a webhook turn; what cannot be sent is kept in the outbox."""
+        ...
 
 # Where a long text is cut, best first; ". " keeps a sentence whole when a paragraph has no line break.
 _SEPARATORS = ("\n\n", "\n", ". ", " ")
@@ -54,4 +139,4 @@ def split_text(text: str, limit: int, *, can_cut: Callable[[int], bool] | None =
     return parts
 
 
-__all__ = ["split_text"]
+__all__ = ["Channel", "Chat", "Payload", "RetryPolicy", "SendFailed", "split_text"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
+from bot.channels.base import Chat
 from bot.i18n import translator
 from bot.markup import plain
 from bot.messages import Button, IncomingMessage, Turn
@@ -15,19 +16,6 @@ CHANNEL = "cli"
 MAX_LINE_CHARS = 100_000  # a line longer than this cannot be a chat message; refuse it rather than parse it
 QUIT = frozenset({"/quit", "/exit", "/keluar"})
 log = logging.getLogger(__name__)
-
-
-class Chat(Protocol):
-    """What the console needs from the conversation core."""
-
-    @property
-    def settings(self) -> Any:
-        """The bot settings (for the default language)."""
-        ...
-
-    def handle(self, msg: IncomingMessage) -> Turn:
-        """Answer one message."""
-        ...
 
 
 def _writes_utf8(stream: TextIO) -> bool:

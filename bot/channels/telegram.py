@@ -10,7 +10,7 @@ Error tree::
 
     TelegramChannelError     anything this adapter reports to its callers
         MalformedUpdate      a webhook body that is not a Telegram update (the route answers 400)
-        SendFailed           a call still failed after the retries; carries the cause and the attempts
+        SendFailed           a call still failed after the retries (also a `bot.channels.base.SendFailed`)
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ import datetime as dt
 import html
 import logging
 import os
-import random
 import re
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.engine import Engine
 from telegram import (
@@ -38,13 +37,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import markup
 from bot.blocking import run_blocking
-from bot.channels.base import split_text
+from bot.channels import base
+from bot.channels.base import Chat, Payload, RetryPolicy, split_text
 from bot.channels.text import utf16_units
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
@@ -57,7 +57,7 @@ from bot.delivery import (
     release_delivery,
 )
 from bot.markup import Span
-from bot.messages import Button, IncomingMessage, Reply, Turn, reply_from_dict
+from bot.messages import Button, IncomingMessage, Reply, reply_from_dict
 from bot.serial import PerUserLocks
 
 CHANNEL = "telegram"
@@ -107,40 +107,12 @@ class MalformedUpdate(TelegramChannelError):
     """A webhook body that is not a Telegram update."""
 
 
-class SendFailed(TelegramChannelError):
+class SendFailed(TelegramChannelError, base.SendFailed):
     """A Bot API call still failed after the retries."""
 
-    def __init__(self, code: str, attempts: int) -> None:
-        super().__init__(f"{code} after {attempts} attempt(s)")
-        self.code = code
-        self.attempts = attempts
+    def __init__(self, code: str, attempts: int, *, retryable: bool = True, retry_after: float | None = None) -> None:
+        base.SendFailed.__init__(self, code, retryable=retryable, retry_after=retry_after, attempts=attempts)
         self.sent_parts = 0  # of a reply split into several messages, how many were sent
-
-
-class Chat(Protocol):
-    """What the adapter needs from the conversation core."""
-
-    def handle(self, msg: IncomingMessage) -> Turn:
-        """Answer one message (sync: the adapter runs it through `bot.blocking.run_blocking`)."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard one Bot API call is retried before it counts as failed."""
-
-    attempts: int = 4
-    base_delay: float = 0.5  # seconds before the 2nd attempt; doubles each time
-    max_delay: float = 4.0
-    # A flood wait longer than this is not sat out inside a webhook request: Telegram would time the
-    # request out and redeliver. The message goes to the outbox instead.
-    max_retry_after: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based), with a little jitter."""
-        base = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        # Jitter keeps several workers that hit the same 5xx from retrying in lockstep.
-        return base * (1 + random.random() * 0.25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +293,9 @@ def _code(error: BaseException) -> str:
 
 
 class TelegramChannel:
-    """Holds the PTB Application; turns updates into core turns and sends the replies reliably."""
+    """Holds the PTB Application; turns updates into core turns and sends the replies reliably (a `Channel`)."""
+
+    name = CHANNEL
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], conversation: Chat,
                  engine: Engine, *, retry: RetryPolicy | None = None) -> None:
@@ -348,6 +322,16 @@ class TelegramChannel:
     def parse(self, data: Any) -> Update:
         """Parse webhook JSON into an update bound to this channel's bot (MalformedUpdate if it is not one)."""
         return parse_update(data, self.bot)
+
+    def incoming(self, body: Any) -> list[IncomingMessage]:
+        """The neutral message of a webhook body, if the bot answers it (MalformedUpdate if it is not one)."""
+        msg = to_incoming(self.parse(body))
+        return [msg] if msg is not None else []
+
+    def render(self, replies: Sequence[Reply], lang: str) -> list[Payload]:
+        """One payload per Telegram message (short replies folded in); a text over the limit is sent as
+        several messages by `send_payload`, cut on the markup."""
+        return [message.to_dict() for message, _count in fold_replies(replies)]
 
     async def process(self, update: Update) -> Outcome:
         """Handle one update end to end: claim, acknowledge a button, run the core, store and send the replies.
@@ -527,18 +511,20 @@ class TelegramChannel:
             except RetryAfter as error:
                 wait = _retry_after_seconds(error)
                 if attempt >= policy.attempts or wait > policy.max_retry_after:
-                    raise SendFailed(_code(error), attempt) from error
+                    raise SendFailed(_code(error), attempt, retry_after=wait) from error
                 log.info("telegram flood control: waiting %.1f s (attempt %d)", wait, attempt)
                 await asyncio.sleep(wait)
             except BadRequest as error:
                 # A BadRequest is a NetworkError in PTB's tree, but sending it again cannot help.
-                raise SendFailed(_code(error), attempt) from error
+                raise SendFailed(_code(error), attempt, retryable=False) from error
             except NetworkError as error:  # includes TimedOut and every 5xx
                 # A timed-out send may have arrived; a rare duplicate beats a lost answer.
                 if attempt >= policy.attempts:
                     raise SendFailed(_code(error), attempt) from error
                 await asyncio.sleep(policy.delay(attempt))
-            except TelegramError as error:  # Forbidden (user blocked the bot), InvalidToken, …
+            except Forbidden as error:  # the user blocked the bot: no retry will reach them
+                raise SendFailed(_code(error), attempt, retryable=False) from error
+            except TelegramError as error:  # InvalidToken, Conflict, …: the outbox tries again later
                 raise SendFailed(_code(error), attempt) from error
 
 

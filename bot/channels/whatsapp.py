@@ -11,7 +11,7 @@ Error tree::
      ├── SignatureError          the webhook request is not from Meta
      │    ├── MissingSignature   no X-Hub-Signature-256 header (HTTP 401)
      │    └── BadSignature       the header does not match the body (HTTP 403)
-     └── SendError               the Graph API refused a message for good (code, attempts)
+     └── SendError               the Graph API refused a message for good (a `bot.channels.base.SendFailed`)
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import random
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -33,7 +32,7 @@ from sqlmodel import Session, delete
 
 from bot import i18n, markup
 from bot.blocking import run_blocking
-from bot.channels.base import split_text
+from bot.channels.base import Chat, Payload, RetryPolicy, SendFailed, split_text
 from bot.channels.text import utf16_prefix, utf16_units
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
@@ -47,7 +46,7 @@ from bot.delivery import (
 )
 from bot.i18n import N_
 from bot.markup import Span
-from bot.messages import Button, IncomingMessage, Reply, Turn
+from bot.messages import Button, IncomingMessage, Reply
 from bot.models import WhatsAppChoiceRow
 from bot.serial import PerUserLocks
 from bot.state import SqlStateStore, storage_key
@@ -103,14 +102,11 @@ class BadSignature(SignatureError):
     """The X-Hub-Signature-256 header does not match the body."""
 
 
-class SendError(WhatsAppError):
+class SendError(WhatsAppError, SendFailed):
     """The Graph API refused a message for good; `code` is Meta's error code or the HTTP status."""
 
     def __init__(self, code: str, *, attempts: int, retryable: bool) -> None:
-        super().__init__(f"WhatsApp send failed with {code} after {attempts} attempt(s)")
-        self.code = code
-        self.attempts = attempts
-        self.retryable = retryable
+        SendFailed.__init__(self, code, retryable=retryable, attempts=attempts)
 
 
 class DeliveryBusy(WhatsAppError):
@@ -410,21 +406,6 @@ def incoming_from(inbound: Inbound, choices: Sequence[str]) -> IncomingMessage:
 # --- Graph API client ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard to try one message: attempts in all, and exponential backoff from `base_delay` seconds."""
-
-    attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based), with jitter."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        # Jitter spreads the retries of several workers hitting the same throttle.
-        return ceiling * random.uniform(0.5, 1.0)
-
-
 def _error_code(response: httpx.Response) -> int | None:
     try:
         data = response.json()
@@ -518,14 +499,6 @@ class GraphClient:
 # --- the channel --------------------------------------------------------------------------------------
 
 
-class Chat(Protocol):
-    """What the channel needs from the conversation core."""
-
-    def handle(self, msg: IncomingMessage) -> Turn:
-        """Answer one message."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """What one webhook delivery held: messages handled, duplicates dropped."""
@@ -535,7 +508,9 @@ class DeliveryReport:
 
 
 class WhatsAppChannel:
-    """Handles webhook deliveries: dedupe, the core (via `bot.blocking`), replies and read receipts."""
+    """Handles webhook deliveries: dedupe, the core (via `bot.blocking`), replies and read receipts (a `Channel`)."""
+
+    name = CHANNEL
 
     def __init__(self, client: GraphClient, conversation: Chat, engine: Engine, *, default_language: str) -> None:
         self.client = client
@@ -545,6 +520,15 @@ class WhatsAppChannel:
         self.lease_seconds = DEFAULT_LEASE_SECONDS  # how long a claim protects a message being processed
         self._user_locks = PerUserLocks()
         self._states = SqlStateStore(engine)
+
+    def incoming(self, body: Any) -> list[IncomingMessage]:
+        """The neutral messages of a webhook body (a bare number stays text here: it picks from the numbered
+        choices stored for the user only when the message is handled); unreadable kinds are left out."""
+        return [incoming_from(inbound, ()) for inbound in parse_update(body) if inbound.kind != "unsupported"]
+
+    def render(self, replies: Sequence[Reply], lang: str) -> list[Payload]:
+        """The WhatsApp messages for `replies` in the user's language, within the platform's limits."""
+        return list(render_turn(replies, Strings.for_language(lang)).messages)
 
     async def handle_update(self, payload: Any) -> DeliveryReport:
         """Handle every message of a parsed webhook body, one after the other to keep each user's order."""
