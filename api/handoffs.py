@@ -102,7 +102,7 @@ class HandoffService:
     async def _to_staff(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
         channel = _staff_group(self.runtime)
         chat = _staff_chat(self.runtime)
-        if channel is None or chat is None or line.id is None:
+        if channel is None or chat is None or line.id is None or ticket.id is None:
             return 0
         if not await asyncio.to_thread(desk.claim_line, self.engine, line.id):
             return 0

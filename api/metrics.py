@@ -213,8 +213,8 @@ def exposition(runtime: Any) -> bytes:
     if multiprocess_dir():
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
-        return generate_latest(_Union(registry, RuntimeCollector(runtime)))  # type: ignore[arg-type]
-    return generate_latest(_Union(REGISTRY, RuntimeCollector(runtime)))  # type: ignore[arg-type]
+        return generate_latest(_Union(registry, RuntimeCollector(runtime)))
+    return generate_latest(_Union(REGISTRY, RuntimeCollector(runtime)))
 
 
 router = APIRouter(tags=["health"])

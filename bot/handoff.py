@@ -222,7 +222,7 @@ def _line(handoff_id: int, sender: str, text: str, *, kind: str = "text", author
 
 def _escalate(session: Session, row: HandoffRow, now: dt.datetime) -> bool:
     assert row.id is not None
-    changed = session.exec(  # type: ignore[call-overload]
+    changed = session.exec(
         update(HandoffRow).where(col(HandoffRow.id) == row.id, col(HandoffRow.priority) != "high")
         .values(priority="high", last_activity=now)
     ).rowcount
@@ -298,7 +298,7 @@ def append_user_message(engine: Engine, handoff_id: int, text: str, *, source_re
     """
     now = now or utcnow()
     with Session(engine) as session:
-        touched = session.exec(  # type: ignore[call-overload]
+        touched = session.exec(
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status).in_(OPEN))
             .values(last_activity=now)
         ).rowcount
@@ -322,7 +322,7 @@ def claim_ticket(engine: Engine, handoff_id: int, staff: str, *, now: dt.datetim
     """Take a waiting ticket; claiming one's own active ticket again is fine, anyone else's is a conflict."""
     now = now or utcnow()
     with Session(engine) as session:
-        claimed = session.exec(  # type: ignore[call-overload]
+        claimed = session.exec(
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status) == "waiting")
             .values(status="active", claimed_by=staff[:100], claimed_at=now, last_activity=now)
         ).rowcount
@@ -357,11 +357,11 @@ def add_staff_message(engine: Engine, handoff_id: int, *, author: str, text: str
             found = session.exec(select(HandoffMessageRow.id).where(HandoffMessageRow.source_ref == source_ref)).first()
             if found is not None:
                 return int(found)
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status) == "waiting")
             .values(status="active", claimed_by=author[:100], claimed_at=now)
         )
-        touched = session.exec(  # type: ignore[call-overload]
+        touched = session.exec(
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status).in_(OPEN))
             .values(last_activity=now)
         ).rowcount
@@ -400,7 +400,7 @@ def close_ticket(engine: Engine, handoff_id: int, *, actor: str, note: str | Non
         condition = [col(HandoffRow.id) == handoff_id, col(HandoffRow.status).in_(OPEN)]
         if idle_before is not None:
             condition += [col(HandoffRow.status) == "active", col(HandoffRow.last_activity) <= idle_before]
-        closed = session.exec(  # type: ignore[call-overload]
+        closed = session.exec(
             update(HandoffRow).where(*condition)
             .values(status="closed", closed_by=actor[:100], closed_at=now, close_note=note, last_activity=now)
         ).rowcount
@@ -526,22 +526,22 @@ def remind_waiting(engine: Engine, *, after: dt.timedelta, now: dt.datetime | No
     cutoff = now - after
     reminded: list[int] = []
     with Session(engine) as session:
-        due = session.exec(select(HandoffRow.id).where(
+        due = session.exec(select(col(HandoffRow.id)).where(
             HandoffRow.status == "waiting", col(HandoffRow.last_activity) <= cutoff,
             or_(col(HandoffRow.reminded_at).is_(None), col(HandoffRow.reminded_at) <= cutoff),
         ).limit(100)).all()
-    for handoff_id in due:
+    for handoff_id in (i for i in due if i is not None):
         with Session(engine) as session:
-            taken = session.exec(  # type: ignore[call-overload]
+            taken = session.exec(
                 update(HandoffRow).where(
                     col(HandoffRow.id) == handoff_id, col(HandoffRow.status) == "waiting",
                     or_(col(HandoffRow.reminded_at).is_(None), col(HandoffRow.reminded_at) <= cutoff),
                 ).values(reminded_at=now)
             ).rowcount
             if taken:
-                session.add(_line(int(handoff_id), "system", "", kind="reminder", now=now))
+                session.add(_line(handoff_id, "system", "", kind="reminder", now=now))
                 session.commit()
-                reminded.append(int(handoff_id))
+                reminded.append(handoff_id)
     return reminded
 
 
@@ -550,10 +550,10 @@ def close_idle(engine: Engine, *, after: dt.timedelta, now: dt.datetime | None =
     now = now or utcnow()
     cutoff = now - after
     with Session(engine) as session:
-        due = session.exec(select(HandoffRow.id).where(HandoffRow.status == "active",
+        due = session.exec(select(col(HandoffRow.id)).where(HandoffRow.status == "active",
                                                        col(HandoffRow.last_activity) <= cutoff).limit(100)).all()
-    return [int(i) for i in due
-            if close_ticket(engine, int(i), actor="system", reason="idle", now=now, idle_before=cutoff)]
+    return [i for i in due
+            if i is not None and close_ticket(engine, i, actor="system", reason="idle", now=now, idle_before=cutoff)]
 
 
 # --- privacy ----------------------------------------------------------------------------------------

@@ -146,7 +146,8 @@ class Matcher:
         self._n_rows = len(rows)
 
     def _best_per_entry(self, row_scores: np.ndarray, slots: int) -> np.ndarray:
-        return row_scores.reshape(slots, len(self.entries)).max(axis=0)
+        best: np.ndarray = row_scores.reshape(slots, len(self.entries)).max(axis=0)
+        return best
 
     @property
     def size(self) -> tuple[int, int]:
@@ -175,7 +176,7 @@ class Matcher:
         analysis = self.normalizer.analyse(text or "")
         surface = analysis.surface
         named = self.countries_in(surface)
-        flags = {
+        flags: dict[str, Any] = {
             "emergency": is_emergency(surface, self.lexicon),
             "handoff": is_handoff_request(surface, self.lexicon),
             "greeting": is_greeting(surface, self.lexicon),

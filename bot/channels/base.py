@@ -49,7 +49,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based): half to all of the backoff."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         # Jitter keeps several workers that hit the same throttle or 5xx from retrying in lockstep.
         return ceiling * random.uniform(0.5, 1.0)
 
@@ -117,6 +117,11 @@ def _cut(window: str, can_cut: Callable[[int], bool]) -> int:
     return len(window)  # one unbroken run longer than a message
 
 
+def _shifted(can_cut: Callable[[int], bool], start: int) -> Callable[[int], bool]:
+    """`can_cut` for indexes counted from `start` (into the rest of the text)."""
+    return lambda index: can_cut(start + index)
+
+
 def split_text(text: str, limit: int, *, can_cut: Callable[[int], bool] | None = None) -> list[str]:
     """Cut `text` into parts of at most `limit` UTF-16 units at a paragraph, line, sentence or word boundary.
 
@@ -128,7 +133,7 @@ def split_text(text: str, limit: int, *, can_cut: Callable[[int], bool] | None =
     rest = text.strip()
     parts: list[str] = []
     while utf16_units(rest) > limit:
-        cut = _cut(rest[: utf16_prefix(rest, limit)], lambda index, start=offset: allowed(start + index))
+        cut = _cut(rest[: utf16_prefix(rest, limit)], _shifted(allowed, offset))
         if part := rest[:cut].rstrip():
             parts.append(part)
         kept = rest[cut:].lstrip()

@@ -24,6 +24,7 @@ import re
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -141,20 +142,16 @@ def to_incoming(update: Update) -> IncomingMessage | None:
     # Only private chats: the bot must not answer in groups (e.g. the staff group it posts handoffs to).
     if chat is None or user is None or user.is_bot or chat.type != "private":
         return None
-    common = {
-        "channel": CHANNEL,
-        "user_id": str(chat.id),
-        "language_hint": user.language_code,
-        "external_id": str(update.update_id),
-    }
+    said = partial(IncomingMessage, CHANNEL, str(chat.id), language_hint=user.language_code,
+                   external_id=str(update.update_id))
     if update.callback_query is not None:
         data = update.callback_query.data
         if not isinstance(data, str) or not data:
             return None
-        return IncomingMessage(button=data, **common)
+        return said(button=data)
     if update.message is not None:
         # A sticker or photo without a caption becomes an empty text: the core answers it kindly.
-        return IncomingMessage(text=update.message.text or update.message.caption or "", **common)
+        return said(text=update.message.text or update.message.caption or "")
     return None
 
 
@@ -314,7 +311,8 @@ class TelegramChannel:
     @property
     def bot(self) -> Bot:
         """The PTB bot that talks to the Bot API."""
-        return self.application.bot
+        bot: Bot = self.application.bot
+        return bot
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.process(update)
@@ -375,7 +373,7 @@ class TelegramChannel:
             return Outcome("failed")
         if not isinstance(claimed, Claimed):
             # "duplicate": done before; "busy": another worker has it (if it dies, a later redelivery takes over)
-            return Outcome(claimed.status)
+            return Outcome("busy" if claimed.status == "busy" else "duplicate")
         delivery, start = claimed.delivery, claimed.start
         # A press answered now stops the client's spinner while the replies go out.
         ack = (asyncio.create_task(self._answer_callback(query.id))
@@ -420,8 +418,8 @@ class TelegramChannel:
         sources = [p for p in split_text(text, MAX_MESSAGE_UNITS, can_cut=cut) if p.strip()] or ["…"]
         for index, part in enumerate(render_html(source) for source in sources):
             try:
-                sent = await self._call(lambda part=part: self.bot.send_message(
-                    chat_id=chat_id, text=part, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW))
+                sent = await self._call(partial(self.bot.send_message, chat_id=chat_id, text=part,
+                                                parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW))
             except SendFailed as error:
                 rest = "\n\n".join(sources[index:])
                 await run_blocking(self.engine, record_failed_send, self.engine, CHANNEL, str(chat_id),
@@ -484,10 +482,9 @@ class TelegramChannel:
                 continue
             last = index == len(parts) - 1
             try:
-                await self._call(lambda part=part, last=last: self.bot.send_message(
-                    chat_id=chat_id, text=part, parse_mode=ParseMode.HTML, reply_markup=buttons if last else None,
-                    link_preview_options=_NO_PREVIEW,
-                ))
+                await self._call(partial(self.bot.send_message, chat_id=chat_id, text=part,
+                                         parse_mode=ParseMode.HTML, reply_markup=buttons if last else None,
+                                         link_preview_options=_NO_PREVIEW))
             except SendFailed as error:
                 error.sent_parts = index
                 raise

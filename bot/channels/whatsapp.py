@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete
 
 from bot import i18n, markup
 from bot.blocking import run_blocking
@@ -164,7 +164,8 @@ def _message(raw: dict[str, Any]) -> Inbound | None:
         body = raw.get("text", {}).get("body") if isinstance(raw.get("text"), dict) else None
         return Inbound(wamid, user, "text", text=body) if isinstance(body, str) else None
     if kind == "interactive":
-        interactive = raw.get("interactive") if isinstance(raw.get("interactive"), dict) else {}
+        value = raw.get("interactive")
+        interactive: dict[str, Any] = value if isinstance(value, dict) else {}
         for reply_type in ("button_reply", "list_reply"):
             reply = interactive.get(reply_type)
             if interactive.get("type") == reply_type and isinstance(reply, dict) and isinstance(reply.get("id"), str):
@@ -385,7 +386,7 @@ def save_choices(engine: Engine, user_id: str, payloads: tuple[str, ...] | None)
     key = storage_key(user_id)
     with Session(engine) as session:
         # Delete then insert in one transaction: portable across SQLite and PostgreSQL, last writer wins.
-        session.exec(delete(WhatsAppChoiceRow).where(WhatsAppChoiceRow.user_id == key))  # type: ignore[call-overload,arg-type]
+        session.exec(delete(WhatsAppChoiceRow).where(col(WhatsAppChoiceRow.user_id) == key))
         if payloads:
             session.add(WhatsAppChoiceRow(user_id=key, payloads=list(payloads), updated_at=utcnow()))
         session.commit()
