@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
+from bot.channels.base import SendFailed
 from bot.delivery import claim_outbox, due_outbox, settle_outbox
 from bot.privacy import purge
 
@@ -26,9 +27,9 @@ PURGE_EVERY_SECONDS = 24 * 3600.0
 
 
 async def send_stored(runtime: Runtime, channel: str, user_id: str, payload: dict[str, Any]) -> None:
-    """Send one stored payload through the channel adapter that owns it (raises when it cannot)."""
+    """Send one stored payload through the channel that owns it (SendFailed, or LookupError, when it cannot)."""
     adapter = runtime.channels.get(channel)
-    if adapter is None or not hasattr(adapter, "send_payload"):
+    if adapter is None:
         raise LookupError(f"channel {channel!r} is not running on this worker")
     await adapter.send_payload(user_id, payload)
 
@@ -49,14 +50,15 @@ async def drain_outbox(runtime: Runtime, *, limit: int = 50) -> dict[str, int]:
         try:
             await send_stored(runtime, row.channel, row.user_id, row.payload)
         except Exception as error:
-            code = getattr(error, "code", None) or error.__class__.__name__
-            retryable = bool(getattr(error, "retryable", True))
-            if str(code).startswith(("Forbidden", "BadRequest")):
-                retryable = False  # the user blocked the bot, or the message can never be accepted
+            # The channel says whether trying again can help (a blocked bot, a refused message cannot) and
+            # how long the platform asked to wait; anything else (a network error) is tried again.
+            failed = error if isinstance(error, SendFailed) else None
+            code = failed.code if failed else error.__class__.__name__
+            backoff = settings.outbox_retry_seconds * min(2 ** max(row.attempts - 1, 0), 64)
             status = await asyncio.to_thread(
-                settle_outbox, engine, row, sent=False, error=str(code), retryable=retryable,
+                settle_outbox, engine, row, sent=False, error=code, retryable=failed.retryable if failed else True,
                 max_attempts=settings.outbox_max_attempts,
-                retry_in=settings.outbox_retry_seconds * min(2 ** max(row.attempts - 1, 0), 64),
+                retry_in=max(backoff, failed.retry_after or 0.0) if failed else backoff,
             )
             log.warning("outbox row %d not sent (%s, attempt %d): now %s", row.id, code, row.attempts, status)
         else:

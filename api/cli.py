@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from api.logs import LogFormat
     from api.settings import Settings
 
 # The review horizon's default, shared with the knowledge layer (a light module: dates and the entry schema).
@@ -238,10 +239,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if started else 3
 
 
-def _log_setup(settings: Settings, args: argparse.Namespace) -> tuple[str, str]:
+def _log_setup(settings: Settings, args: argparse.Namespace) -> tuple[LogFormat, str]:
     """(format, level): LOG_FORMAT/LOG_LEVEL when set; else JSON at info for `serve`, text at warning otherwise."""
     serving = args.command == "serve"
-    fmt = settings.log_format or ("json" if serving else "text")
+    fmt: LogFormat = settings.log_format or ("json" if serving else "text")
     default = ("debug" if serving else "info") if args.verbose else ("info" if serving else "warning")
     return fmt, settings.log_level or default
 
@@ -453,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         first = error.errors()[0]
         return _fail(f"bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
-    configure_logging(*_log_setup(settings, args))  # type: ignore[arg-type]
+    configure_logging(*_log_setup(settings, args))
     try:
         return int(args.func(settings, args))
     except StoreError as error:

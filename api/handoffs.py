@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import handoff as desk
 from bot import i18n
+from bot.channels.telegram import StaffMessage, TelegramChannel
 from bot.delivery import claim_delivery, record_failed_send, release_delivery
 from bot.i18n import N_
 from bot.privacy import SqlUserDataEraser
@@ -31,6 +32,8 @@ from bot.privacy import SqlUserDataEraser
 if TYPE_CHECKING:
     from api.runtime import Runtime
 
+# The staff group is a Telegram group (STAFF_TELEGRAM_CHAT_ID); the users it serves are on any channel.
+STAFF_CHANNEL = "telegram"
 STAFF_REF = "tg:"  # external_ref of a staff-group post: "tg:<message id>"
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,12 @@ def _staff_chat(runtime: Runtime) -> str | None:
     return chat.strip() if chat and chat.strip() else None
 
 
+def _staff_group(runtime: Runtime) -> TelegramChannel | None:
+    """The Telegram channel that posts in the staff group, when it runs on this worker."""
+    channel = runtime.channels.get(STAFF_CHANNEL)
+    return channel if isinstance(channel, TelegramChannel) else None
+
+
 class HandoffService:
     """One worker's part of the handoff: delivery passes, the staff group, the timeouts."""
 
@@ -89,12 +98,12 @@ class HandoffService:
         """Deliver every pending line this worker can; returns how many it delivered."""
         async with self._pass:
             done = 0
-            user_channels = [name for name, adapter in self.runtime.channels.items() if hasattr(adapter, "send_replies")]
+            user_channels = list(self.runtime.channels)  # every channel's users
             if user_channels:
                 for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_USER,
                                                             channels=user_channels):
                     done += await self._to_user(line, ticket)
-            if _staff_chat(self.runtime) and "telegram" in self.runtime.channels:
+            if _staff_chat(self.runtime) and _staff_group(self.runtime) is not None:
                 for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_STAFF):
                     done += await self._to_staff(line, ticket)
             return done
@@ -145,9 +154,9 @@ class HandoffService:
         return i18n.translator(self.runtime.settings.default_language).gettext(message)
 
     async def _to_staff(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
-        channel = self.runtime.channels.get("telegram")
+        channel = _staff_group(self.runtime)
         chat = _staff_chat(self.runtime)
-        if channel is None or chat is None or line.id is None:
+        if channel is None or chat is None or line.id is None or ticket.id is None:
             return 0
         if not await asyncio.to_thread(desk.claim_line, self.engine, line.id):
             return 0
@@ -229,21 +238,21 @@ class HandoffService:
         await self.flush()
         return closed
 
-    async def on_staff_message(self, message: Any) -> None:
+    async def on_staff_message(self, message: StaffMessage) -> None:
         """A message in the staff group (a `bot.channels.telegram.StaffMessage`): reply, /klaim or /tutup.
 
         Taken once across workers by its update id; raises when it could not be handled (Telegram redelivers).
         """
         key = f"staff:{message.update_id}"
-        if not await asyncio.to_thread(claim_delivery, self.engine, "telegram", key):
+        if not await asyncio.to_thread(claim_delivery, self.engine, STAFF_CHANNEL, key):
             return
         try:
             await self._staff_action(message)
         except Exception:
-            await asyncio.to_thread(release_delivery, self.engine, "telegram", key)
+            await asyncio.to_thread(release_delivery, self.engine, STAFF_CHANNEL, key)
             raise
 
-    async def _staff_action(self, message: Any) -> None:
+    async def _staff_action(self, message: StaffMessage) -> None:
         text = (message.text or "").strip()
         first, _sep, rest = text.partition(" ")
         command = first.split("@", 1)[0].lower() if first.startswith("/") else None
@@ -264,7 +273,7 @@ class HandoffService:
                     await self._notice(desk.staff_notice("refused", lang, ticket=ticket_id, detail="closed"))
             elif command is None and text:
                 await self.reply(ticket_id, author=author, text=text,
-                                 source_ref=f"telegram-staff:{message.update_id}",
+                                 source_ref=f"{STAFF_CHANNEL}-staff:{message.update_id}",
                                  external_ref=f"{STAFF_REF}{message.message_id}")
         except ReplyRefused as error:
             await self._notice(error.staff_text(lang))
@@ -273,7 +282,7 @@ class HandoffService:
         self.wake()
 
     async def _notice(self, text: str) -> None:
-        channel = self.runtime.channels.get("telegram")
+        channel = _staff_group(self.runtime)
         chat = _staff_chat(self.runtime)
         if channel is not None and chat is not None:
             await channel.post_text(chat, text)
@@ -292,7 +301,7 @@ def service_of(runtime: Runtime) -> HandoffService:
 async def handoff_lifespan(runtime: Runtime) -> AsyncIterator[HandoffService]:
     """Run the handoff loop for the life of the worker; connect the staff group when it is configured."""
     service = service_of(runtime)
-    channel = runtime.channels.get("telegram")
+    channel = _staff_group(runtime)
     chat = _staff_chat(runtime)
     if channel is not None and chat is not None:
         try:

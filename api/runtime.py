@@ -18,6 +18,7 @@ from sqlmodel import Session
 from api.database import open_prepared
 from api.metrics import MeteredConversation
 from api.settings import Settings
+from bot.channels.base import Channel
 from bot.core import Conversation
 from bot.privacy import SqlUserDataEraser
 from bot.state import SqlRecorder, SqlStateStore
@@ -116,7 +117,7 @@ class Runtime:
     conversation: Conversation
     # Async context managers entered at start-up and left at shutdown (e.g. a channel's client).
     startups: list[Callable[[Runtime], AbstractAsyncContextManager[Any]]] = field(default_factory=list)
-    channels: dict[str, Any] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
     # Turn counters are summed in memory and written every few seconds; flush() before reading them exactly.
     recorder: SqlRecorder | None = None
     # The worker's human-handoff service (api/handoffs.py), made when the app starts.

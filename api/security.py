@@ -45,7 +45,7 @@ def _is_https(scope: Scope) -> bool:
         return True
     for name, value in scope.get("headers", []):
         if name == b"x-forwarded-proto":
-            return value.split(b",")[0].strip().lower() == b"https"
+            return bool(value.split(b",")[0].strip().lower() == b"https")
     return False
 
 

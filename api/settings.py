@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, PlainValidator, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.config import BotSettings
+from bot.hours import DEFAULT_HOURS, Hours
 from knowledge.db import normalize_url
 
 
@@ -37,7 +38,8 @@ class Settings(BaseSettings):
     # Outbound retries on WhatsApp throttling and 5xx: attempts per message and the first backoff delay.
     whatsapp_send_attempts: int = Field(default=4, ge=1, le=10)
     whatsapp_retry_base_seconds: float = Field(default=0.5, ge=0, le=30)
-    hotline_hours: str = "Mon-Fri 08:00-16:00 Asia/Jakarta"
+    # Parsed here, once: a shape bot/hours.py cannot read stops the start with a clear message.
+    hotline_hours: Annotated[Hours, NoDecode, PlainValidator(Hours.coerce)] = DEFAULT_HOURS
     content_poll_seconds: float = 2.0
     # Human handoff (api/handoffs.py): remind the staff group of a waiting ticket nobody took after this long
     # (and again every interval), close an active ticket after this long without a message; how often to check.

@@ -337,7 +337,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=2000, help="updates per loop")
     parser.add_argument("--users", type=int, default=1000,
-                        help="senders per loop (1000: nobody goes over the flood limit of 12 a minute)")
+                        help="senders per loop (1000: nobody goes over the flood limit, a burst of 20)")
     parser.add_argument("--concurrency", type=int, default=16, help="updates in flight in the capacity loop")
     parser.add_argument("--rate", type=float, default=300, help="updates/s offered in the latency loop")
     parser.add_argument("--connections", type=int, default=40, help="connections in the latency loop")
@@ -357,8 +357,8 @@ def main() -> int:
 
 def compare(args: argparse.Namespace, fake: FakeBotAPIProcess) -> int:
     """Measure the bare endpoint, then the service, and print both."""
-    # Each loop has users of its own: the same users in two loops would go over the flood limit (12 messages
-    # a minute) and get silence, which costs nothing to send.
+    # Each loop has users of its own: the same users in two loops could go over the flood limit (a burst of
+    # 20, then 40 a minute) and get silence, which costs nothing to send.
     warm = traffic(args.warmup, args.users, seed=6, first_id=1_000_000, first_chat=7_000_000)
     closed = traffic(args.updates, args.users, seed=7, first_id=2_000_000, first_chat=8_000_000)
     opened = traffic(args.updates, args.users, seed=8, first_id=3_000_000, first_chat=9_000_000)

@@ -11,7 +11,7 @@ from bot.config import BotSettings
 from bot.handlers import ROUTES, replies
 from bot.handlers.commands import command_of
 from bot.handlers.context import Context, HandlerResult, clean_payload, clean_text
-from bot.handlers.flood import register
+from bot.handlers.flood import exempt, register
 from bot.handoff import RECENT_KEY, HandoffDesk, NullDesk
 from bot.messages import DECISIONS, Button, IncomingMessage, Reply, Turn
 from bot.privacy import NullEraser, UserDataEraser
@@ -102,7 +102,7 @@ class Conversation:
             now=now,
             options=options,
             pending=pending,
-            flood=register(state, now, self.settings),
+            flood=register(state, now, self.settings, counted=not exempt(button, text)),
             desk=self.desk,
             external_id=msg.external_id,
         )

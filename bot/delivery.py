@@ -339,6 +339,7 @@ def settle_outbox(engine: Engine, row: OutboxRow, *, sent: bool, error: str | No
                   max_attempts: int = 8, retry_in: float = 30.0, now: dt.datetime | None = None) -> str:
     """Record the result of a send from the outbox; returns the row's new status."""
     now = now or utcnow()
+    values: dict[str, Any]
     if sent:
         status, values = "sent", {"status": "sent", "next_attempt_at": None}
     elif not retryable or row.attempts >= max_attempts:

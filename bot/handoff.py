@@ -13,19 +13,17 @@ the api layer calls the functions directly and delivers the lines on the user's 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime, format_time
 from sqlalchemy import and_, case, delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import i18n
+from bot.markup import escape, plain
 from bot.messages import Button, Reply
 from bot.models import HandoffMessageRow, HandoffRow
 from bot.privacy import register_user_table
@@ -42,12 +40,6 @@ MAX_LINE_CHARS = 4000
 MAX_HISTORY_CHARS = 300
 MAX_NOTE_CHARS = 1000
 FEEDBACK_PREFIX = "hfb"  # button payload "hfb:<ticket id>:1|0" after a ticket is closed
-_HOURS_RE = re.compile(
-    r"^\s*(?P<d1>[A-Za-z]{3})\s*-\s*(?P<d2>[A-Za-z]{3})\s+(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*"
-    r"(?P<h2>\d{1,2}):(?P<m2>\d{2})(?:\s+(?P<tz>\S+))?\s*$"
-)
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FORMAT_LOCALE = {"id": "id_ID", "en": "en_GB"}
 
 
 class HandoffError(Exception):
@@ -245,7 +237,7 @@ def _line(handoff_id: int, sender: str, text: str, *, kind: str = "text", author
 
 def _escalate(session: Session, row: HandoffRow, now: dt.datetime) -> bool:
     assert row.id is not None
-    changed = session.exec(  # type: ignore[call-overload]
+    changed = session.exec(
         update(HandoffRow).where(col(HandoffRow.id) == row.id, col(HandoffRow.priority) != "high")
         .values(priority="high", last_activity=now)
     ).rowcount
@@ -321,7 +313,7 @@ def append_user_message(engine: Engine, handoff_id: int, text: str, *, source_re
     """
     now = now or utcnow()
     with Session(engine) as session:
-        touched = session.exec(  # type: ignore[call-overload]
+        touched = session.exec(
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status).in_(OPEN))
             .values(last_activity=now)
         ).rowcount
@@ -345,7 +337,7 @@ def claim_ticket(engine: Engine, handoff_id: int, staff: str, *, now: dt.datetim
     """Take a waiting ticket; claiming one's own active ticket again is fine, anyone else's is a conflict."""
     now = now or utcnow()
     with Session(engine) as session:
-        claimed = session.exec(  # type: ignore[call-overload]
+        claimed = session.exec(
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status) == "waiting")
             .values(status="active", claimed_by=staff[:100], claimed_at=now, last_activity=now)
         ).rowcount
@@ -381,7 +373,7 @@ def add_staff_message(engine: Engine, handoff_id: int, *, author: str, text: str
         if source_ref:
             found = _line_of(session, source_ref, handoff_id)
             if found is not None:
-                return found
+                return int(found)
         # The first reply claims a waiting ticket; the UPDATE is conditional, so one officer wins a race.
         session.exec(  # type: ignore[call-overload]
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status) == "waiting")
@@ -570,22 +562,22 @@ def remind_waiting(engine: Engine, *, after: dt.timedelta, now: dt.datetime | No
     cutoff = now - after
     reminded: list[int] = []
     with Session(engine) as session:
-        due = session.exec(select(HandoffRow.id).where(
+        due = session.exec(select(col(HandoffRow.id)).where(
             HandoffRow.status == "waiting", col(HandoffRow.last_activity) <= cutoff,
             or_(col(HandoffRow.reminded_at).is_(None), col(HandoffRow.reminded_at) <= cutoff),
         ).limit(100)).all()
-    for handoff_id in due:
+    for handoff_id in (i for i in due if i is not None):
         with Session(engine) as session:
-            taken = session.exec(  # type: ignore[call-overload]
+            taken = session.exec(
                 update(HandoffRow).where(
                     col(HandoffRow.id) == handoff_id, col(HandoffRow.status) == "waiting",
                     or_(col(HandoffRow.reminded_at).is_(None), col(HandoffRow.reminded_at) <= cutoff),
                 ).values(reminded_at=now)
             ).rowcount
             if taken:
-                session.add(_line(int(handoff_id), "system", "", kind="reminder", now=now))
+                session.add(_line(handoff_id, "system", "", kind="reminder", now=now))
                 session.commit()
-                reminded.append(int(handoff_id))
+                reminded.append(handoff_id)
     return reminded
 
 
@@ -594,10 +586,10 @@ def close_idle(engine: Engine, *, after: dt.timedelta, now: dt.datetime | None =
     now = now or utcnow()
     cutoff = now - after
     with Session(engine) as session:
-        due = session.exec(select(HandoffRow.id).where(HandoffRow.status == "active",
+        due = session.exec(select(col(HandoffRow.id)).where(HandoffRow.status == "active",
                                                        col(HandoffRow.last_activity) <= cutoff).limit(100)).all()
-    return [int(i) for i in due
-            if close_ticket(engine, int(i), actor="system", reason="idle", now=now, idle_before=cutoff)]
+    return [i for i in due
+            if i is not None and close_ticket(engine, i, actor="system", reason="idle", now=now, idle_before=cutoff)]
 
 
 # --- privacy ----------------------------------------------------------------------------------------
@@ -657,57 +649,6 @@ purge_handoffs = purge_transcripts  # the name bot.privacy looks up
 register_user_table("handoffs")
 
 
-# --- hours ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Hours:
-    """Service hours parsed from HOTLINE_HOURS ("Mon-Fri 08:00-16:00 Asia/Jakarta")."""
-
-    days: tuple[int, ...]
-    start: dt.time
-    end: dt.time
-    zone: ZoneInfo
-
-    def is_open(self, now: dt.datetime) -> bool:
-        """True when staff are on duty at `now`."""
-        local = now.astimezone(self.zone)
-        return local.weekday() in self.days and self.start <= local.time() < self.end
-
-    def next_opening(self, now: dt.datetime) -> dt.datetime:
-        """The next time staff come on duty after `now` (local time of the hours' zone)."""
-        local = now.astimezone(self.zone)
-        for ahead in range(8):
-            day = local.date() + dt.timedelta(days=ahead)
-            start = dt.datetime.combine(day, self.start, tzinfo=self.zone)
-            if day.weekday() in self.days and start > local:
-                return start
-        return local  # unreachable with at least one day
-
-
-def parse_hours(spec: str) -> Hours | None:
-    """The hours, or None for a shape we cannot read (then nothing is said about opening times)."""
-    found = _HOURS_RE.match(spec or "")
-    if not found or found["d1"].lower() not in _DAYS or found["d2"].lower() not in _DAYS:
-        return None
-    try:
-        start = dt.time(int(found["h1"]), int(found["m1"]))
-        end = dt.time(int(found["h2"]), int(found["m2"]))
-        zone = ZoneInfo(found["tz"] or "Asia/Jakarta")
-    except (ValueError, ZoneInfoNotFoundError):
-        return None
-    first, last = _DAYS.index(found["d1"].lower()), _DAYS.index(found["d2"].lower())
-    days = tuple(d % 7 for d in range(first, last + 1 if last >= first else last + 8))
-    return Hours(days, start, end, zone)
-
-
-def format_opening(when: dt.datetime, lang: str) -> str:
-    """"Senin 08.00 WIB" / "Monday 08:00 WIB"."""
-    locale = _FORMAT_LOCALE.get(lang, "id_ID")
-    day = format_datetime(when, "EEEE", locale=locale)
-    return f"{day} {format_time(when, 'short', locale=locale)} {when.strftime('%Z')}".strip()
-
-
 # --- texts ------------------------------------------------------------------------------------------
 
 
@@ -720,7 +661,7 @@ def closing_text(lang: str, note: str | None, *, idle: bool = False) -> str:
         head = _("Our officer has closed this conversation.")
     parts = [head]
     if note:
-        parts.append(_("Officer's note: {note}").format(note=note))
+        parts.append(_("Officer's note: {note}").format(note=escape(note)))
     parts.append(_("You are back with the automatic assistant. Was our officer's help useful?"))
     return "\n\n".join(parts)
 
@@ -730,8 +671,8 @@ def user_reply(line: HandoffMessageRow, ticket: HandoffRow) -> Reply:
     lang = ticket.lang if ticket.lang in i18n.SUPPORTED else i18n.SUPPORTED[0]
     _ = i18n.translator(lang).gettext
     if line.sender == "staff":
-        header = _("👤 Officer {name}:").format(name=line.author or "")
-        return Reply(f"{header}\n{line.text}")
+        header = _("👤 Officer {name}:").format(name=escape(line.author or ""))
+        return Reply(f"{header}\n{escape(line.text)}")  # an officer's words are shown as typed
     if line.kind == "closed":
         buttons = (Button(_("👍 Yes"), f"{FEEDBACK_PREFIX}:{ticket.id}:1"),
                    Button(_("👎 No"), f"{FEEDBACK_PREFIX}:{ticket.id}:0"),
@@ -746,20 +687,21 @@ def staff_post(line: HandoffMessageRow, ticket: HandoffRow, lang: str, *, transc
     _ = i18n.translator(lang if lang in i18n.SUPPORTED else i18n.SUPPORTED[0]).gettext
     tag = f"#{ticket.id}"
     if line.sender == "user":
-        return _("{ticket} ✉️ User on {channel}:").format(ticket=tag, channel=ticket.channel) + f"\n{line.text}"
+        return _("{ticket} ✉️ User on {channel}:").format(ticket=tag, channel=ticket.channel) + f"\n{escape(line.text)}"
     if line.kind == "opened":
         head = (_("{ticket} 🚨 EMERGENCY: new request on {channel}") if ticket.priority == "high"
                 else _("{ticket} 🙋 New request for an officer on {channel}")).format(ticket=tag, channel=ticket.channel)
         lines = [head]
         for item in transcript:
             who = _("User") if item.sender == "user" else _("Bot")
-            lines.append(f"{who}: {_clip(item.text, MAX_HISTORY_CHARS)}")
+            said = item.text if item.sender == "user" else plain(item.text)  # a bot line's markup, as read
+            lines.append(f"{who}: {escape(_clip(said, MAX_HISTORY_CHARS))}")
         lines.append(_("Reply to this message to answer the user; reply /klaim to take it, /tutup [note] to close it."))
         return "\n".join(lines)
     if line.kind == "priority":
         return _("{ticket} 🚨 The user wrote emergency words: priority raised.").format(ticket=tag)
     if line.kind == "claimed":
-        return _("{ticket} ✅ Taken by {name}.").format(ticket=tag, name=line.author or "")
+        return _("{ticket} ✅ Taken by {name}.").format(ticket=tag, name=escape(line.author or ""))
     if line.kind == "reminder":
         created = _aware(ticket.created_at) or utcnow()
         minutes = max(0, int(((now or utcnow()) - created).total_seconds() // 60))
@@ -773,9 +715,9 @@ def staff_post(line: HandoffMessageRow, ticket: HandoffRow, lang: str, *, transc
         if line.kind == "closed-erased":
             return _("{ticket} 🗑️ The user deleted their data (/hapus): the ticket is closed and its transcript "
                      "erased. Do not reply.").format(ticket=tag)
-        text = _("{ticket} ☑️ Closed by {name}.").format(ticket=tag, name=line.author or "")
-        return f"{text}\n{line.text}" if line.text else text
-    return f"{tag} {line.text}"
+        text = _("{ticket} ☑️ Closed by {name}.").format(ticket=tag, name=escape(line.author or ""))
+        return f"{text}\n{escape(line.text)}" if line.text else text
+    return f"{tag} {escape(line.text)}"
 
 
 def staff_notice(kind: str, lang: str, *, ticket: int | None = None, detail: str = "") -> str:
@@ -786,7 +728,7 @@ def staff_notice(kind: str, lang: str, *, ticket: int | None = None, detail: str
         return _("Reply to one of my posts about a ticket: your reply goes to the user; /klaim takes the ticket, "
                  "/tutup [note] closes it.")
     if kind == "refused":
-        return _("{ticket} not done: {reason}").format(ticket=tag, reason=detail)
+        return _("{ticket} not done: {reason}").format(ticket=tag, reason=escape(detail))
     return detail
 
 
@@ -806,10 +748,10 @@ def note_delivery(engine: Engine, handoff_id: int, kind: str, text: str, *, erro
 
 __all__ = [
     "FEEDBACK_PREFIX", "OPEN", "RECENT_KEY", "STATUSES", "TO_STAFF", "TO_USER", "HandoffDesk", "HandoffError",
-    "HandoffMessageRow", "HandoffRow", "Hours", "KeyReused", "NotTicketOwner", "NullDesk", "SqlDesk", "TicketConflict", "TicketInfo",
+    "HandoffMessageRow", "HandoffRow", "KeyReused", "NotTicketOwner", "NullDesk", "SqlDesk", "TicketConflict", "TicketInfo",
     "TicketNotFound", "add_staff_message", "append_user_message", "claim_line", "claim_ticket", "close_idle",
-    "close_ticket", "closing_text", "delete_user_handoffs", "format_opening", "get_ticket", "list_tickets",
-    "note_delivery", "open_ticket", "parse_hours", "pending_lines", "purge_handoffs", "purge_transcripts", "queue_counts",
+    "close_ticket", "closing_text", "delete_user_handoffs", "get_ticket", "list_tickets",
+    "note_delivery", "open_ticket", "pending_lines", "purge_handoffs", "purge_transcripts", "queue_counts",
     "rate_ticket", "remind_waiting", "set_external_ref", "staff_notice", "staff_post", "ticket_info", "ticket_of_post",
     "user_reply",
 ]

@@ -7,16 +7,13 @@ Error tree::
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_time, get_day_names
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
@@ -34,12 +31,6 @@ DOMAIN = "messages"
 _FORMAT_LOCALE = {"id": "id_ID", "en": "en_GB"}
 # Migrants read prices in their home symbols (Rp, RM), whatever the interface language.
 _SYMBOL_LOCALE = {"IDR": "id", "MYR": "ms"}
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS_RE = re.compile(
-    r"^\s*(?P<d1>[A-Za-z]{3})\s*-\s*(?P<d2>[A-Za-z]{3})\s+(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*"
-    r"(?P<h2>\d{1,2}):(?P<m2>\d{2})(?:\s+(?P<tz>\S+))?\s*$"
-)
-_TZ_ABBREVIATION = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 log = logging.getLogger(__name__)
 
 
@@ -158,22 +149,3 @@ def format_money(amount: float, currency: str, lang: str) -> str:
     pattern = "#,##0" if float(amount).is_integer() else "#,##0.00"
     number = format_decimal(amount, format=pattern, locale=_FORMAT_LOCALE.get(lang, "id_ID"))
     return f"{symbol}{number}"
-
-
-def format_hours(spec: str, lang: str) -> str:
-    """Render service hours like "Mon-Fri 08:00-16:00 Asia/Jakarta" in `lang`; unknown shapes pass through."""
-    found = _HOURS_RE.match(spec or "")
-    if not found or found["d1"].lower() not in _DAYS or found["d2"].lower() not in _DAYS:
-        return spec
-    locale = _FORMAT_LOCALE.get(lang, "id_ID")
-    names = get_day_names("wide", locale=locale)
-    try:
-        start = dt.time(int(found["h1"]), int(found["m1"]))
-        end = dt.time(int(found["h2"]), int(found["m2"]))
-    except ValueError:
-        return spec
-    days = f"{names[_DAYS.index(found['d1'].lower())]}–{names[_DAYS.index(found['d2'].lower())]}"
-    times = f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
-    zone = found["tz"] or ""
-    zone = _TZ_ABBREVIATION.get(zone, zone)
-    return f"{days} {times} {zone}".strip()

@@ -145,7 +145,7 @@ class NullEraser:
 
 def _table(name: str) -> Table | None:
     table = SQLModel.metadata.tables.get(name)
-    return table  # type: ignore[return-value]
+    return table
 
 
 def _user_keys(user_id: str) -> list[str]:
@@ -181,7 +181,7 @@ def erase_user(engine: Engine, channel: str, user_id: str) -> dict[str, int]:
             table = _table(spec.table)
             if table is None:
                 continue
-            where = table.c[spec.user_column].in_(keys)
+            where: ColumnElement[bool] = table.c[spec.user_column].in_(keys)
             if spec.channel_column is not None:
                 where = and_(where, table.c[spec.channel_column] == channel)
             elif spec.channel is not None and spec.channel != channel:
@@ -221,7 +221,7 @@ def user_has_data(engine: Engine, channel: str, user_id: str) -> dict[str, int]:
             table = _table(spec.table)
             if table is None:
                 continue
-            clauses = [table.c[spec.user_column].in_(keys)]
+            clauses: list[ColumnElement[bool]] = [table.c[spec.user_column].in_(keys)]
             if spec.channel_column is not None:
                 clauses.append(table.c[spec.channel_column] == channel)
             elif spec.channel is not None and spec.channel != channel:

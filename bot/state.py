@@ -46,6 +46,8 @@ class ConversationState:
     fallbacks: int = 0
     handoff_id: int | None = None
     pending: str | None = None
+    # The flood rule (bot/handlers/flood.py): when the user's allowance is full again, how many messages
+    # were held back in the current quiet period, and whether the one notice was given.
     window_start: dt.datetime | None = None
     window_count: int = 0
     throttled: bool = False

@@ -157,7 +157,7 @@ def _write(
     was_live = row.status == "published"
     # Compare-and-set in one statement: of two writers holding the same version, exactly one wins,
     # on SQLite and on PostgreSQL alike (the loser's WHERE no longer matches after the winner commits).
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(EntryRow)
         .where(col(EntryRow.id) == row.id, col(EntryRow.version) == expected)
         .values(version=expected + 1)
@@ -449,13 +449,13 @@ def record_turn(session: Session, *, channel: str, lang: str, decision: str, day
     Two workers may insert the same new key at once: the loser's commit raises IntegrityError and the
     caller retries, which then finds the row and increments it.
     """
-    key = {
+    key: dict[str, Any] = {
         "day": day or utcnow().date(),
         "channel": channel[:_CHANNEL_CHARS],
         "lang": (lang or "")[:_LANG_CHARS],
         "decision": decision[:_DECISION_CHARS],
     }
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(TurnStatRow)
         .where(*(getattr(TurnStatRow, name) == value for name, value in key.items()))
         .values(count=TurnStatRow.count + count)

@@ -86,10 +86,12 @@ def parse_documents(file: str, raw: Any) -> KnowledgeBase:
     unknown = sorted(set(raw) - {"entries", "countries"})
     if unknown:
         kb.problems.append(Problem(file, f"unknown top-level key {unknown[0]!r}; expected 'entries' or 'countries'"))
-    for key, model, target, id_key in (
+    # Each kind of item, its model and where it goes (a list of that model; typed loosely to loop over both).
+    sections: tuple[tuple[str, type[EntryDoc | CountryDoc], list[Any], str], ...] = (
         ("entries", EntryDoc, kb.entries, "id"),
         ("countries", CountryDoc, kb.countries, "code"),
-    ):
+    )
+    for key, model, target, id_key in sections:
         items = raw.get(key) or []
         if not isinstance(items, list):
             kb.problems.append(Problem(file, f"'{key}' must be a list"))
@@ -263,8 +265,8 @@ def dump(entries: Iterable[EntryDoc], countries: Iterable[CountryDoc], fmt: str)
     if fmt == "json":
         return json.dumps({"entries": entry_list, "countries": country_list}, ensure_ascii=False, indent=1) + "\n"
     if fmt == "yaml":
-        return yaml.safe_dump({"entries": entry_list, "countries": country_list}, allow_unicode=True,
-                              sort_keys=False, width=100)
+        return str(yaml.safe_dump({"entries": entry_list, "countries": country_list}, allow_unicode=True,
+                                  sort_keys=False, width=100))
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")

@@ -195,7 +195,8 @@ class Matcher:
         self._n_rows = len(rows)
 
     def _best_per_entry(self, row_scores: np.ndarray, slots: int) -> np.ndarray:
-        return row_scores.reshape(slots, len(self.entries)).max(axis=0)
+        best: np.ndarray = row_scores.reshape(slots, len(self.entries)).max(axis=0)
+        return best
 
     @property
     def size(self) -> tuple[int, int]:
@@ -231,7 +232,7 @@ class Matcher:
         text = text or ""
         full = self.normalizer.analyse(text)
         raw = self.normalizer.base_tokens(text)  # before typo fixes, which can turn "nampar" into "nama"
-        flags = {
+        flags: dict[str, Any] = {
             "emergency": is_emergency(full.surface, self.lexicon, raw),
             "handoff": is_handoff_request(full.surface, self.lexicon, raw),
             "greeting": is_greeting(full.surface, self.lexicon),

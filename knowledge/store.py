@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from knowledge.loader import KnowledgeBase, load_seed
 from knowledge.models import CountryRow, EntryRow, FeedbackRow, MetaRow, RevisionRow, UnansweredRow, utcnow
@@ -43,8 +43,8 @@ def content_version(session: Session) -> int:
 
 def bump_content_version(session: Session) -> None:
     """Increase the content version inside the caller's transaction (atomic across workers)."""
-    result = session.exec(  # type: ignore[call-overload]
-        update(MetaRow).where(MetaRow.key == CONTENT_VERSION).values(value=MetaRow.value + 1)
+    result = session.exec(
+        update(MetaRow).where(col(MetaRow.key) == CONTENT_VERSION).values(value=col(MetaRow.value) + 1)
     )
     if not result.rowcount:
         session.add(MetaRow(key=CONTENT_VERSION, value=1))

@@ -81,7 +81,7 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     channel = runtime.channels.get(tg.CHANNEL)
     secret = runtime.settings.telegram_webhook_secret
-    if channel is None or secret is None or runtime.settings.telegram_mode != "webhook":
+    if not isinstance(channel, tg.TelegramChannel) or secret is None or runtime.settings.telegram_mode != "webhook":
         return _problem(404, "the Telegram webhook is not enabled on this server")
     given = request.headers.get(SECRET_HEADER)
     if given is None:

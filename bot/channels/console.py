@@ -5,28 +5,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
+from bot.channels.base import Chat
 from bot.i18n import translator
+from bot.markup import plain
 from bot.messages import Button, IncomingMessage, Turn
 
 CHANNEL = "cli"
 MAX_LINE_CHARS = 100_000  # a line longer than this cannot be a chat message; refuse it rather than parse it
 QUIT = frozenset({"/quit", "/exit", "/keluar"})
 log = logging.getLogger(__name__)
-
-
-class Chat(Protocol):
-    """What the console needs from the conversation core."""
-
-    @property
-    def settings(self) -> Any:
-        """The bot settings (for the default language)."""
-        ...
-
-    def handle(self, msg: IncomingMessage) -> Turn:
-        """Answer one message."""
-        ...
 
 
 def _writes_utf8(stream: TextIO) -> bool:
@@ -103,7 +92,7 @@ def run_jsonl(conversation: Chat, stdin: TextIO, stdout: TextIO) -> int:
 def _show(turn: Turn, stdout: TextIO) -> list[Button]:
     buttons: list[Button] = []
     for reply in turn.replies:
-        stdout.write("\n" + reply.text + "\n")
+        stdout.write("\n" + plain(reply.text) + "\n")  # the neutral markup without its markers
         for button in reply.buttons:
             buttons.append(button)
             stdout.write(f"  [{len(buttons)}] {button.label}\n")

@@ -2,28 +2,30 @@
 
 This is the only module that imports `telegram`. It holds a PTB `Application` (never subclasses it),
 turns an `Update` into an `IncomingMessage`, runs the channel-neutral core (via `bot.blocking`) and
-renders each `Reply` as `sendMessage` calls with inline keyboards. The HTTP route and the CLI in `api/`
+renders each `Reply` as `sendMessage` calls in HTML parse mode (the neutral markup of `bot.markup`, all
+text escaped) with inline keyboards. The HTTP route and the CLI in `api/`
 use it through `TelegramChannel`, `create_channel`, `set_webhook` and `delete_webhook`.
 
 Error tree::
 
     TelegramChannelError     anything this adapter reports to its callers
         MalformedUpdate      a webhook body that is not a Telegram update (the route answers 400)
-        SendFailed           a call still failed after the retries; carries the cause and the attempts
+        SendFailed           a call still failed after the retries (also a `bot.channels.base.SendFailed`)
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import logging
 import os
-import random
 import re
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from functools import partial
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.engine import Engine
 from telegram import (
@@ -35,12 +37,16 @@ from telegram import (
     LinkPreviewOptions,
     Update,
 )
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import markup
 from bot.blocking import run_blocking
-from bot.channels.text import utf16_prefix, utf16_units
+from bot.channels import base
+from bot.channels.base import Chat, Payload, RetryPolicy, split_text
+from bot.channels.text import utf16_units
 from bot.delivery import (
     DEFAULT_LEASE_SECONDS,
     Claimed,
@@ -51,7 +57,8 @@ from bot.delivery import (
     record_failed_send,
     release_delivery,
 )
-from bot.messages import Button, IncomingMessage, Reply, Turn, reply_from_dict
+from bot.markup import Span
+from bot.messages import Button, IncomingMessage, Reply, reply_from_dict
 from bot.serial import PerUserLocks
 
 CHANNEL = "telegram"
@@ -110,40 +117,12 @@ class RejectedUpdate(MalformedUpdate):
         self.reason = reason
 
 
-class SendFailed(TelegramChannelError):
+class SendFailed(TelegramChannelError, base.SendFailed):
     """A Bot API call still failed after the retries."""
 
-    def __init__(self, code: str, attempts: int) -> None:
-        super().__init__(f"{code} after {attempts} attempt(s)")
-        self.code = code
-        self.attempts = attempts
+    def __init__(self, code: str, attempts: int, *, retryable: bool = True, retry_after: float | None = None) -> None:
+        base.SendFailed.__init__(self, code, retryable=retryable, retry_after=retry_after, attempts=attempts)
         self.sent_parts = 0  # of a reply split into several messages, how many were sent
-
-
-class Chat(Protocol):
-    """What the adapter needs from the conversation core."""
-
-    def handle(self, msg: IncomingMessage) -> Turn:
-        """Answer one message (sync: the adapter runs it through `bot.blocking.run_blocking`)."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard one Bot API call is retried before it counts as failed."""
-
-    attempts: int = 4
-    base_delay: float = 0.5  # seconds before the 2nd attempt; doubles each time
-    max_delay: float = 4.0
-    # A flood wait longer than this is not sat out inside a webhook request: Telegram would time the
-    # request out and redeliver. The message goes to the outbox instead.
-    max_retry_after: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based), with a little jitter."""
-        base = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        # Jitter keeps several workers that hit the same 5xx from retrying in lockstep.
-        return base * (1 + random.random() * 0.25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,20 +186,16 @@ def to_incoming(update: Update) -> IncomingMessage | None:
     # Only private chats: the bot must not answer in groups (e.g. the staff group it posts handoffs to).
     if chat is None or user is None or user.is_bot or chat.type != "private":
         return None
-    common = {
-        "channel": CHANNEL,
-        "user_id": str(chat.id),
-        "language_hint": user.language_code,
-        "external_id": str(update.update_id),
-    }
+    said = partial(IncomingMessage, CHANNEL, str(chat.id), language_hint=user.language_code,
+                   external_id=str(update.update_id))
     if update.callback_query is not None:
         data = update.callback_query.data
         if not isinstance(data, str) or not data:
             return None
-        return IncomingMessage(button=data, **common)
+        return said(button=data)
     if update.message is not None:
         # A sticker or photo without a caption becomes an empty text: the core answers it kindly.
-        return IncomingMessage(text=update.message.text or update.message.caption or "", **common)
+        return said(text=update.message.text or update.message.caption or "")
     return None
 
 
@@ -273,25 +248,29 @@ def staff_message(update: Update, staff_chat_id: int | None) -> StaffMessage | N
 # --- Reply → sendMessage ---------------------------------------------------------------------------
 
 
-def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> list[str]:
-    """Split `text` into parts within Telegram's limit, at a paragraph, else a line, else a space."""
-    parts: list[str] = []
-    rest = text.strip()
-    while utf16_units(rest) > limit:
-        window = rest[: utf16_prefix(rest, limit)]
-        for separator in ("\n\n", "\n", " "):
-            cut = window.rfind(separator)
-            if cut > 0:
-                part, rest = rest[:cut], rest[cut + len(separator):]
-                break
-        else:  # one unbroken run longer than a message: cut it hard
-            part, rest = window, rest[len(window):]
-        if part.strip():
-            parts.append(part.rstrip())
-        rest = rest.lstrip("\n")
-    if rest.strip() or not parts:
-        parts.append(rest)
-    return parts
+def html_span(span: Span) -> str:
+    """One span of neutral markup as Telegram HTML; its text always escaped."""
+    text = html.escape(span.text, quote=False)
+    if span.url:
+        text = f'<a href="{html.escape(span.url)}">{text}</a>'
+    if span.italic:
+        text = f"<i>{text}</i>"
+    return f"<b>{text}</b>" if span.bold else text
+
+
+def render_html(text: str) -> str:
+    """Neutral markup as the HTML Telegram shows (sent with parse_mode HTML)."""
+    return markup.render(text, html_span)
+
+
+def message_parts(text: str) -> list[str]:
+    """A reply's text as the HTML of one or more messages within Telegram's limit.
+
+    It is cut on the markup, never inside a styled run, so no tag is broken; the limit counts what the
+    user sees, which is never longer than the markup.
+    """
+    parts = split_text(text, MAX_MESSAGE_UNITS, can_cut=markup.safe_cut(text))
+    return [render_html(part) for part in parts if part.strip()]
 
 
 def fitting_buttons(buttons: Sequence[Button]) -> list[Button]:
@@ -358,7 +337,9 @@ def _code(error: BaseException) -> str:
 
 
 class TelegramChannel:
-    """Holds the PTB Application; turns updates into core turns and sends the replies reliably."""
+    """Holds the PTB Application; turns updates into core turns and sends the replies reliably (a `Channel`)."""
+
+    name = CHANNEL
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], conversation: Chat,
                  engine: Engine, *, retry: RetryPolicy | None = None) -> None:
@@ -377,7 +358,8 @@ class TelegramChannel:
     @property
     def bot(self) -> Bot:
         """The PTB bot that talks to the Bot API."""
-        return self.application.bot
+        bot: Bot = self.application.bot
+        return bot
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.process(update)
@@ -385,6 +367,16 @@ class TelegramChannel:
     def parse(self, data: Any) -> Update:
         """Parse webhook JSON into an update bound to this channel's bot (MalformedUpdate if it is not one)."""
         return parse_update(data, self.bot)
+
+    def incoming(self, body: Any) -> list[IncomingMessage]:
+        """The neutral message of a webhook body, if the bot answers it (MalformedUpdate if it is not one)."""
+        msg = to_incoming(self.parse(body))
+        return [msg] if msg is not None else []
+
+    def render(self, replies: Sequence[Reply], lang: str) -> list[Payload]:
+        """One payload per Telegram message (short replies folded in); a text over the limit is sent as
+        several messages by `send_payload`, cut on the markup."""
+        return [message.to_dict() for message, _count in fold_replies(replies)]
 
     async def process(self, update: Update) -> Outcome:
         """Handle one update end to end: claim, acknowledge a button, run the core, store and send the replies.
@@ -428,7 +420,7 @@ class TelegramChannel:
             return Outcome("failed")
         if not isinstance(claimed, Claimed):
             # "duplicate": done before; "busy": another worker has it (if it dies, a later redelivery takes over)
-            return Outcome(claimed.status)
+            return Outcome("busy" if claimed.status == "busy" else "duplicate")
         delivery, start = claimed.delivery, claimed.start
         # A press answered now stops the client's spinner while the replies go out.
         ack = (asyncio.create_task(self._answer_callback(query.id))
@@ -469,16 +461,17 @@ class TelegramChannel:
         return tally.sent, tally.undelivered
 
     async def post_text(self, chat_id: str | int, text: str) -> int | None:
-        """Send a plain text (e.g. to the staff group); the id of its last message, or None when it could
-        not be sent (then it is kept in the outbox)."""
+        """Send a text in neutral markup (e.g. to the staff group, user words escaped); the id of its last
+        message, or None when it could not be sent (then it is kept in the outbox)."""
         last: int | None = None
-        parts = [p for p in split_text(text) if p.strip()] or ["…"]
-        for index, part in enumerate(parts):
+        cut = markup.safe_cut(text)
+        sources = [p for p in split_text(text, MAX_MESSAGE_UNITS, can_cut=cut) if p.strip()] or ["…"]
+        for index, part in enumerate(render_html(source) for source in sources):
             try:
-                sent = await self._call(lambda part=part: self.bot.send_message(
-                    chat_id=chat_id, text=part, link_preview_options=_NO_PREVIEW))
+                sent = await self._call(partial(self.bot.send_message, chat_id=chat_id, text=part,
+                                                parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW))
             except SendFailed as error:
-                rest = "\n\n".join(parts[index:])
+                rest = "\n\n".join(sources[index:])
                 await run_blocking(self.engine, record_failed_send, self.engine, CHANNEL, str(chat_id),
                                    Reply(rest).to_dict(), error.code, attempts=error.attempts)
                 log.error("telegram post to chat not delivered (%s); kept in the outbox", error)
@@ -528,21 +521,20 @@ class TelegramChannel:
                 log.error("telegram reply not delivered (%s); kept as outbox row %d", failure, row)
 
     async def _send_reply(self, chat_id: str, reply: Reply, tally: _Tally, *, skip_parts: int = 0) -> None:
-        parts = [p for p in split_text(reply.text) if p.strip()]
+        parts = message_parts(reply.text)
         if not parts:
             if not reply.buttons:
                 return
             parts = ["…"]  # Telegram refuses an empty text, and buttons need a message to hang on
-        markup = keyboard(reply.buttons)
+        buttons = keyboard(reply.buttons)
         for index, part in enumerate(parts):
             if index < skip_parts:
                 continue
             last = index == len(parts) - 1
             try:
-                await self._call(lambda part=part, last=last: self.bot.send_message(
-                    chat_id=chat_id, text=part, reply_markup=markup if last else None,
-                    link_preview_options=_NO_PREVIEW,
-                ))
+                await self._call(partial(self.bot.send_message, chat_id=chat_id, text=part,
+                                         parse_mode=ParseMode.HTML, reply_markup=buttons if last else None,
+                                         link_preview_options=_NO_PREVIEW))
             except SendFailed as error:
                 error.sent_parts = index
                 raise
@@ -566,18 +558,20 @@ class TelegramChannel:
             except RetryAfter as error:
                 wait = _retry_after_seconds(error)
                 if attempt >= policy.attempts or wait > policy.max_retry_after:
-                    raise SendFailed(_code(error), attempt) from error
+                    raise SendFailed(_code(error), attempt, retry_after=wait) from error
                 log.info("telegram flood control: waiting %.1f s (attempt %d)", wait, attempt)
                 await asyncio.sleep(wait)
             except BadRequest as error:
                 # A BadRequest is a NetworkError in PTB's tree, but sending it again cannot help.
-                raise SendFailed(_code(error), attempt) from error
+                raise SendFailed(_code(error), attempt, retryable=False) from error
             except NetworkError as error:  # includes TimedOut and every 5xx
                 # A timed-out send may have arrived; a rare duplicate beats a lost answer.
                 if attempt >= policy.attempts:
                     raise SendFailed(_code(error), attempt) from error
                 await asyncio.sleep(policy.delay(attempt))
-            except TelegramError as error:  # Forbidden (user blocked the bot), InvalidToken, …
+            except Forbidden as error:  # the user blocked the bot: no retry will reach them
+                raise SendFailed(_code(error), attempt, retryable=False) from error
+            except TelegramError as error:  # InvalidToken, Conflict, …: the outbox tries again later
                 raise SendFailed(_code(error), attempt) from error
 
 

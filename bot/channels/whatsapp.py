@@ -11,7 +11,7 @@ Error tree::
      ├── SignatureError          the webhook request is not from Meta
      │    ├── MissingSignature   no X-Hub-Signature-256 header (HTTP 401)
      │    └── BadSignature       the header does not match the body (HTTP 403)
-     └── SendError               the Graph API refused a message for good (code, attempts)
+     └── SendError               the Graph API refused a message for good (a `bot.channels.base.SendFailed`)
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import random
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete
 
-from bot import i18n
+from bot import i18n, markup
 from bot.blocking import run_blocking
+from bot.channels.base import Chat, Payload, RetryPolicy, SendFailed, split_text
 from bot.channels.text import utf16_prefix, utf16_units
 from bot.channels.whatsapp_status import (
     arrived,
@@ -55,7 +55,8 @@ from bot.delivery import (
     record_rejected,
 )
 from bot.i18n import N_
-from bot.messages import Button, IncomingMessage, Reply, Turn
+from bot.markup import Span
+from bot.messages import Button, IncomingMessage, Reply
 from bot.models import WhatsAppChoiceRow
 from bot.serial import PerUserLocks
 from bot.state import SqlStateStore, storage_key
@@ -111,14 +112,11 @@ class BadSignature(SignatureError):
     """The X-Hub-Signature-256 header does not match the body."""
 
 
-class SendError(WhatsAppError):
+class SendError(WhatsAppError, SendFailed):
     """The Graph API refused a message for good; `code` is Meta's error code or the HTTP status."""
 
     def __init__(self, code: str, *, attempts: int, retryable: bool) -> None:
-        super().__init__(f"WhatsApp send failed with {code} after {attempts} attempt(s)")
-        self.code = code
-        self.attempts = attempts
-        self.retryable = retryable
+        SendFailed.__init__(self, code, retryable=retryable, attempts=attempts)
 
 
 class DeliveryBusy(WhatsAppError):
@@ -191,7 +189,8 @@ def _message(raw: dict[str, Any]) -> Inbound | None:
         body = raw.get("text", {}).get("body") if isinstance(raw.get("text"), dict) else None
         return Inbound(wamid, user, "text", text=body) if isinstance(body, str) else _rejected("text")
     if kind == "interactive":
-        interactive = raw.get("interactive") if isinstance(raw.get("interactive"), dict) else {}
+        value = raw.get("interactive")
+        interactive: dict[str, Any] = value if isinstance(value, dict) else {}
         for reply_type in ("button_reply", "list_reply"):
             reply = interactive.get(reply_type)
             if interactive.get("type") == reply_type and isinstance(reply, dict) and isinstance(reply.get("id"), str):
@@ -228,25 +227,17 @@ def clip(text: str, limit: int) -> str:
     return text[: utf16_prefix(text, limit - 1)].rstrip().rstrip("\u200d") + "…"
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut `text` into pieces of at most `limit`, at a paragraph, line, sentence or word boundary if any."""
-    text = text.strip()
-    pieces: list[str] = []
-    while utf16_units(text) > limit:
-        window = text[: utf16_prefix(text, limit)]
-        cut = 0
-        for separator in ("\n\n", "\n", ". ", " "):
-            at = window.rfind(separator)
-            # A boundary in the first quarter would leave a stub of a message; look for a finer one instead.
-            if at >= len(window) // 4:
-                cut = at + (1 if separator == ". " else 0)
-                break
-        cut = cut or len(window)
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
+def whatsapp_span(span: Span) -> str:
+    """One span of neutral markup with WhatsApp's own markers (a link as "label (url)")."""
+    text = markup.plain_span(span)
+    if span.italic:
+        text = f"_{text}_"
+    return f"*{text}*" if span.bold else text
+
+
+def render_text(text: str) -> str:
+    """Neutral markup as a WhatsApp body."""
+    return markup.render(text, whatsapp_span)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +269,10 @@ class Rendered:
 
 
 def _text_messages(text: str) -> list[dict[str, Any]]:
-    return [{"type": "text", "text": {"preview_url": False, "body": piece}} for piece in split_text(text)]
+    # Cut on the markup, never inside a styled run; the markers cost as much as in the markup, so each
+    # rendered piece stays within the limit too.
+    pieces = split_text(text, MAX_TEXT, can_cut=markup.safe_cut(text))
+    return [{"type": "text", "text": {"preview_url": False, "body": render_text(piece)}} for piece in pieces if piece]
 
 
 def _distinct(buttons: Iterable[Button]) -> list[Button]:
@@ -338,7 +332,7 @@ def _interactive(style: str, body: str, buttons: Sequence[Button], strings: Stri
             "button": clip(strings.list_button, MAX_LIST_BUTTON),
             "sections": [{"title": clip(strings.section_title, MAX_SECTION_TITLE), "rows": rows}],
         }
-    return {"type": "interactive", "interactive": {"type": style, "body": {"text": body}, "action": action}}
+    return {"type": "interactive", "interactive": {"type": style, "body": {"text": render_text(body)}, "action": action}}
 
 
 def _already_numbered(text: str, buttons: Sequence[Button]) -> bool:
@@ -371,7 +365,7 @@ def render_turn(replies: Sequence[Reply], strings: Strings | None = None) -> Ren
             choices.extend(b.payload for b in buttons)
             # The core numbers its clarify options itself, in button order; do not print them twice.
             if first > 1 or not _already_numbered(text, buttons):
-                lines = [f"{n}. {' '.join(b.label.split())}" for n, b in enumerate(buttons, start=first)]
+                lines = [f"{n}. {markup.escape(' '.join(b.label.split()))}" for n, b in enumerate(buttons, start=first)]
                 text = "\n\n".join(part for part in (text, "\n".join(lines), strings.number_hint) if part)
             messages.extend(_text_messages(text))
             continue
@@ -411,7 +405,7 @@ def save_choices(engine: Engine, user_id: str, payloads: tuple[str, ...] | None)
     key = storage_key(user_id)
     with Session(engine) as session:
         # Delete then insert in one transaction: portable across SQLite and PostgreSQL, last writer wins.
-        session.exec(delete(WhatsAppChoiceRow).where(WhatsAppChoiceRow.user_id == key))  # type: ignore[call-overload,arg-type]
+        session.exec(delete(WhatsAppChoiceRow).where(col(WhatsAppChoiceRow.user_id) == key))
         if payloads:
             session.add(WhatsAppChoiceRow(user_id=key, payloads=list(payloads), updated_at=utcnow()))
         session.commit()
@@ -430,21 +424,6 @@ def incoming_from(inbound: Inbound, choices: Sequence[str]) -> IncomingMessage:
 
 
 # --- Graph API client ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard to try one message: attempts in all, and exponential backoff from `base_delay` seconds."""
-
-    attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based), with jitter."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        # Jitter spreads the retries of several workers hitting the same throttle.
-        return ceiling * random.uniform(0.5, 1.0)
 
 
 def _error_code(response: httpx.Response) -> int | None:
@@ -540,14 +519,6 @@ class GraphClient:
 # --- the channel --------------------------------------------------------------------------------------
 
 
-class Chat(Protocol):
-    """What the channel needs from the conversation core."""
-
-    def handle(self, msg: IncomingMessage) -> Turn:
-        """Answer one message."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """What one webhook delivery held: messages handled, duplicates dropped, delivery statuses recorded."""
@@ -577,7 +548,9 @@ ReplyFailed = Callable[[int, str], Awaitable[None]]
 
 
 class WhatsAppChannel:
-    """Handles webhook deliveries: dedupe, the core (via `bot.blocking`), replies and read receipts."""
+    """Handles webhook deliveries: dedupe, the core (via `bot.blocking`), replies and read receipts (a `Channel`)."""
+
+    name = CHANNEL
 
     def __init__(self, client: GraphClient, conversation: Chat, engine: Engine, *, default_language: str,
                  reply_template: str | None = None, reply_template_lang: str = "id") -> None:
@@ -593,6 +566,15 @@ class WhatsAppChannel:
         self.lease_seconds = DEFAULT_LEASE_SECONDS  # how long a claim protects a message being processed
         self._user_locks = PerUserLocks()
         self._states = SqlStateStore(engine)
+
+    def incoming(self, body: Any) -> list[IncomingMessage]:
+        """The neutral messages of a webhook body (a bare number stays text here: it picks from the numbered
+        choices stored for the user only when the message is handled); unreadable kinds are left out."""
+        return [incoming_from(inbound, ()) for inbound in parse_update(body) if inbound.kind != "unsupported"]
+
+    def render(self, replies: Sequence[Reply], lang: str) -> list[Payload]:
+        """The WhatsApp messages for `replies` in the user's language, within the platform's limits."""
+        return list(render_turn(replies, Strings.for_language(lang)).messages)
 
     async def handle_update(self, payload: Any) -> DeliveryReport:
         """Handle every message of a parsed webhook body, one after the other to keep each user's order;
@@ -821,10 +803,10 @@ __all__ = [
     "incoming_from",
     "load_choices",
     "parse_update",
+    "render_text",
     "render_turn",
     "save_choices",
     "signature_of",
-    "split_text",
     "verify_signature",
     "verify_token_matches",
 ]

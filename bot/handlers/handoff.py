@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from bot.handlers import replies
 from bot.handlers.context import Context, HandlerResult, button_parts
-from bot.handoff import FEEDBACK_PREFIX, RECENT_KEY, TicketInfo, format_opening, parse_hours
-from bot.i18n import format_hours
+from bot.handoff import FEEDBACK_PREFIX, RECENT_KEY, TicketInfo
 from bot.messages import Button, IncomingMessage, Reply
 from bot.state import ConversationState
 
@@ -36,14 +35,13 @@ def queue_text(ctx: Context, info: TicketInfo) -> str:
     lines = []
     if info.status == "waiting" and info.position:
         lines.append(ctx._("Your place in the queue: {position}.").format(position=info.position))
-    hours_text = format_hours(ctx.settings.hotline_hours, ctx.locale)
-    hours = parse_hours(ctx.settings.hotline_hours)
-    if hours is not None and not hours.is_open(ctx.now):
+    hours = ctx.settings.hotline_hours
+    if not hours.is_open(ctx.now):
         lines.append(ctx._("Our officers are off duty now (service hours: {hours}). A person will read your "
-                           "message from {when}.").format(hours=hours_text,
-                                                          when=format_opening(hours.next_opening(ctx.now), ctx.locale)))
+                           "message from {when}.").format(hours=hours.text(ctx.locale),
+                                                          when=hours.opening_text(ctx.now, ctx.locale)))
     else:
-        lines.append(ctx._("Officers answer during service hours: {hours}.").format(hours=hours_text))
+        lines.append(ctx._("Officers answer during service hours: {hours}.").format(hours=hours.text(ctx.locale)))
     lines.append(ctx._("Type /batal to go back to the automatic assistant."))
     return "\n".join(lines)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.context import Context, HandlerResult
-from bot.i18n import N_, format_hours
+from bot.i18n import N_
 from bot.messages import Button, Candidate, Reply
 from knowledge.intents import danger_verdict
 from knowledge.render import render_answer, source_line
@@ -129,7 +129,7 @@ def contact_text(ctx: Context, *, chat_hours: bool = True) -> str:
     if not chat_hours:
         return body
     hours = ctx._("Our officers answer in chat: {hours}.").format(
-        hours=format_hours(ctx.settings.hotline_hours, ctx.locale)
+        hours=ctx.settings.hotline_hours.text(ctx.locale)
     )
     return f"{body}\n\n{hours}"
 

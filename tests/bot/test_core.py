@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.config import BotSettings
 from bot.core import Conversation
 from bot.i18n import translator
-from bot.messages import IncomingMessage
 from bot.models import ConversationRow
 from bot.state import SqlStateStore
 from knowledge.models import FeedbackRow, UnansweredRow
 from knowledge.render import render_answer
 
-from .conftest import Clock, User, payloads, text_of
+from .conftest import User, payloads, text_of
 
 MAIN_MENU = ["menu:negara", "menu:syarat", "menu:langkah", "menu:biaya", "menu:waspada", "handoff"]
 
@@ -243,20 +239,6 @@ def test_privacy_notice(user: User) -> None:
     turn = user.say("/privasi")
     assert turn.decision == "info"
     assert "/hapus" in text_of(turn)
-
-
-def test_flood_is_throttled_then_silent_across_workers(make_conversation: Callable[..., Conversation],
-                                                       clock: Clock) -> None:
-    settings = BotSettings(flood_messages=3, flood_window_seconds=60)
-    workers = [make_conversation(settings), make_conversation(settings)]
-    turns = [workers[i % 2].handle(IncomingMessage("cli", "flooder", text="/start")) for i in range(6)]
-    assert [t.decision for t in turns[:3]] == ["menu"] * 3
-    assert turns[3].decision == "info" and len(turns[3].replies) == 1 and "detik" in text_of(turns[3])
-    assert [t.replies for t in turns[4:]] == [(), ()]
-    assert workers[0].handle(IncomingMessage("cli", "flooder", text="saya dipukul")).decision == "emergency"
-    assert workers[0].handle(IncomingMessage("cli", "someone-else", text="/start")).decision == "menu"
-    clock.advance(61)
-    assert workers[1].handle(IncomingMessage("cli", "flooder", text="/start")).decision == "menu"
 
 
 @pytest.mark.parametrize("payload", ["", "zzz", "entry:", "entry:deleted-entry", "country:XX", "menu:nope",

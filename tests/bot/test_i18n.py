@@ -103,8 +103,3 @@ def test_money_and_numbers_follow_the_locale() -> None:
     assert i18n.format_number(1234.5, "id") == "1.234,5"
     assert i18n.format_number(1234.5, "en") == "1,234.5"
 
-
-def test_service_hours_follow_the_locale() -> None:
-    assert i18n.format_hours("Mon-Fri 08:00-16:00 Asia/Jakarta", "id") == "Senin–Jumat 08.00–16.00 WIB"
-    assert i18n.format_hours("Mon-Fri 08:00-16:00 Asia/Jakarta", "en") == "Monday–Friday 08:00–16:00 WIB"
-    assert i18n.format_hours("by appointment", "en") == "by appointment"

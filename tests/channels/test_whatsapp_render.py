@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.channels.base import split_text as split
 from bot.channels.text import utf16_units
 from bot.channels.whatsapp import (
     BadSignature,
@@ -22,13 +23,16 @@ from bot.channels.whatsapp import (
     parse_update,
     render_turn,
     signature_of,
-    split_text,
     verify_signature,
     verify_token_matches,
 )
 from bot.messages import Button, Reply
 
 SECRET = "app-secret"
+
+
+def split_text(text: str) -> list[str]:
+    return split(text, 4096)
 
 
 def buttons(count: int, label: str = "Pilihan nomor {n}") -> tuple[Button, ...]:

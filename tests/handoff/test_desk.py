@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot import handoff as desk
 from bot.config import BotSettings
 from bot.core import Conversation
+from bot.hours import Hours
 from bot.messages import IncomingMessage
 from bot.models import HandoffRow
 from bot.state import SqlStateStore
@@ -91,7 +92,7 @@ def test_user_data_is_erased_and_old_transcripts_purged(engine: Engine) -> None:
 def test_out_of_hours_the_user_hears_when_a_person_will_read(engine: Engine, seed_snapshot: Snapshot) -> None:
     saturday = dt.datetime(2026, 11, 28, 5, 0, tzinfo=dt.UTC)
     conversation = Conversation(lambda: seed_snapshot, SqlStateStore(engine), desk=desk.SqlDesk(engine),
-                                settings=BotSettings(hotline_hours="Mon-Fri 08:00-16:00 Asia/Jakarta"),
+                                settings=BotSettings(hotline_hours=Hours.parse("Mon-Fri 08:00-16:00 Asia/Jakarta")),
                                 clock=lambda: saturday)
     conversation.handle(IncomingMessage("telegram", "9", text="halo", external_id="1"))
     turn = conversation.handle(IncomingMessage("telegram", "9", text="/petugas", external_id="2"))

@@ -1,7 +1,6 @@
 """A flood from one user is throttled politely (one notice, then silence) without holding anyone else up.
 
-(The window shared across workers is covered by tests/bot/test_core.py::test_flood_is_throttled_then_silent_
-across_workers: it lives in the user's database row.)
+(The allowance shared across workers, typing speed, taps and feedback are covered by tests/bot/test_flood.py.)
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ def test_a_200_message_flood_is_throttled_and_another_user_is_answered_fully(
     settings = Settings(_env_file=None, database_url=db_url, telegram_bot_token=TOKEN,  # type: ignore[call-arg]
                         telegram_webhook_secret=SECRET, telegram_api_base_url=fake.base_url,
                         telegram_mode="webhook")
-    limit = settings.bot.flood_messages
+    burst = settings.bot.flood_burst
     other_questions = ["/start", "gaji taiwan", "syarat kerja ke jepang", "/privasi", "biaya penempatan"] * 2
     statuses: list[int] = []
     lock = threading.Lock()
@@ -68,9 +67,10 @@ def test_a_200_message_flood_is_throttled_and_another_user_is_answered_fully(
     to_other = [c.params["text"] for c in sends if int(c.params["chat_id"]) == OTHER]
     notices = [t for t in to_flooder if NOTICE in t]
     # The flood arrives on 4 connections at once, but a worker handles one user's updates one at a time
-    # (bot/serial.py): exactly `limit` answers, one "please wait" notice, then silence.
+    # (bot/serial.py): the burst (and the few the sustained rate refilled meanwhile), one notice, silence.
     assert len(notices) == 1, notices
-    assert len(to_flooder) == limit + 1, f"{len(to_flooder)} messages sent to the flooder"
+    assert to_flooder[-1] == notices[0], "nothing after the notice"
+    assert burst + 1 <= len(to_flooder) <= burst + 6, f"{len(to_flooder)} messages sent to the flooder"
     # The other user got an answer to every message, and never the flood notice.
     assert not any(NOTICE in t for t in to_other)
     answered = {int(c.params["chat_id"]) for c in sends}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
@@ -17,11 +17,11 @@ from bot import handoff as desk
 from knowledge.models import utcnow
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"], responses=AUTH_ERRORS)
-REFUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, or another officer has it, or (a reply) "
+REFUSED: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut, "description": "The ticket is closed, or another officer has it, or (a reply) "
                  "the user's channel cannot deliver it now: WhatsApp's 24-hour window without a template."}}
-NOT_YOURS = {403: {"model": ErrorOut, "description": "The token's role may not do this, or another officer has "
+NOT_YOURS: dict[int | str, dict[str, Any]] = {403: {"model": ErrorOut, "description": "The token's role may not do this, or another officer has "
                                                      "claimed the ticket (only they or an admin may act on it)."}}
-KEY_REUSED = {409: {"model": ErrorOut, "description": "The ticket is closed, the Idempotency-Key was already "
+KEY_REUSED: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut, "description": "The ticket is closed, the Idempotency-Key was already "
                                                       "used for another ticket, or the user's channel cannot deliver it now (WhatsApp's 24-hour window without a template)."}}
 HandoffId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
@@ -103,8 +103,8 @@ def _out(row: desk.HandoffRow) -> HandoffOut:
     created = _aware(row.created_at) or utcnow()
     end = _aware(row.closed_at) or utcnow()
     return HandoffOut(
-        id=row.id or 0, channel=row.channel, user_id=row.user_id, status=row.status,  # type: ignore[arg-type]
-        priority=row.priority, reason=row.reason, lang=row.lang, created_at=created,  # type: ignore[arg-type]
+        id=row.id or 0, channel=row.channel, user_id=row.user_id, status=row.status,
+        priority=row.priority, reason=row.reason, lang=row.lang, created_at=created,
         waiting_seconds=max(0, int((end - created).total_seconds())), claimed_by=row.claimed_by,
         claimed_at=_aware(row.claimed_at), closed_by=row.closed_by, closed_at=_aware(row.closed_at),
         close_note=row.close_note, last_activity=_aware(row.last_activity) or created, helpful=row.helpful,
@@ -127,7 +127,7 @@ async def _detail(runtime: RuntimeDep, handoff_id: int) -> HandoffDetail:
         row, lines = await asyncio.to_thread(desk.get_ticket, runtime.engine, handoff_id)
     except desk.HandoffError as error:
         raise _refuse(error) from None
-    messages = [LineOut(id=line.id or 0, sender=line.sender, kind=line.kind, author=line.author,  # type: ignore[arg-type]
+    messages = [LineOut(id=line.id or 0, sender=line.sender, kind=line.kind, author=line.author,
                         text=line.text, created_at=_aware(line.created_at) or utcnow(), delivered=line.delivered)
                 for line in lines]
     return HandoffDetail(**_out(row).model_dump(), messages=messages)
