@@ -37,7 +37,7 @@ from knowledge.models import (
     UnansweredRow,
     utcnow,
 )
-from knowledge.schema import MAX_PHRASINGS, SLUG_RE, EntryDoc
+from knowledge.schema import LANGUAGES, MAX_PHRASINGS, SLUG_RE, EntryDoc
 from knowledge.store import (
     StoreError,
     _apply,
@@ -491,6 +491,39 @@ def list_lexicon(session: Session) -> list[LexiconRow]:
     return list(session.exec(select(LexiconRow).order_by(LexiconRow.key)).all())
 
 
+def add_lexicon(session: Session, *, word: str, means: str, lang: str, author: str) -> LexiconRow:
+    """Add an editors' synonym: `word` (as people type it) is read as `means`; live once the content version moves."""
+    key, value = " ".join(word.lower().split()), " ".join(means.lower().split())
+    errors = [{"loc": [name], "msg": f"{name} needs 1 to {limit} characters", "type": "length"}
+              for name, text, limit in (("word", key, 100), ("means", value, 200)) if not 0 < len(text) <= limit]
+    if lang not in LANGUAGES:
+        errors.append({"loc": ["lang"], "msg": f"use one of {', '.join(LANGUAGES)}", "type": "enum"})
+    if errors:
+        raise Invalid(f"{len(errors)} problem(s) in the synonym", errors)
+    if session.exec(select(LexiconRow).where(LexiconRow.key == key)).first() is not None:
+        raise Conflict(f"{key!r} is in the lexicon already; remove it first to change it")
+    row = LexiconRow(key=key, value=value, note=f"lang:{lang}", created_by=author[:100])
+    session.add(row)
+    session.flush()
+    bump_content_version(session)
+    audit(session, actor=author, action="lexicon.add", target=f"lexicon:{row.id}",
+          detail={"word": key, "means": value, "lang": lang})
+    return row
+
+
+def remove_lexicon(session: Session, row_id: int, *, author: str) -> bool:
+    """Remove an editors' synonym; False when there was no such row."""
+    row = session.get(LexiconRow, row_id)
+    if row is None:
+        return False
+    session.delete(row)
+    bump_content_version(session)
+    audit(session, actor=author, action="lexicon.remove", target=f"lexicon:{row_id}",
+          detail={"word": row.key, "means": row.value})
+    session.flush()
+    return True
+
+
 def status_counts(session: Session) -> dict[str, int]:
     """How many entries are in each status."""
     rows = session.exec(select(EntryRow.status, func.count()).group_by(EntryRow.status))
@@ -551,6 +584,7 @@ __all__ = [
     "Invalid",
     "NotFound",
     "TurnCounts",
+    "add_lexicon",
     "audit",
     "create_entry",
     "entries_fingerprint",
@@ -564,6 +598,7 @@ __all__ = [
     "merge_changes",
     "plan_import",
     "record_turn",
+    "remove_lexicon",
     "resolve_unanswered",
     "restore_revision",
     "search_entries",
