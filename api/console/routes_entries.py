@@ -63,11 +63,13 @@ def entries_list(
 
 
 def _edit_page(request: Request, me: Any, session: Session, *, entry: EntryDoc | None, fields: dict[str, Any],
-               draft: EntryDraftRow | None, status: int = 200, version: int | None = None, draft_stamp: str | None = None,
+               draft: EntryDraftRow | None, version: int | None = None, draft_stamp: str | None = None,
                **extra: Any) -> HTMLResponse:
+    """The form, shown again with its problems as a normal page (200): the alert on it says what is wrong, and
+    browsers log any other status as a console error."""
     _ = gettext_of(request)
     title = _("New entry") if entry is None else _("Edit entry {id}").format(id=entry.id)
-    return render(request, "entry_edit.html", me, status=status, title=title, entry=entry, fields=fields,
+    return render(request, "entry_edit.html", me, title=title, entry=entry, fields=fields,
                   draft=draft, sources=forms.source_rows(fields),
                   version=version if version is not None else (entry.version if entry else 1),
                   draft_stamp=draft_stamp if draft_stamp is not None else drafts.stamp(draft), **_choices(session),
@@ -113,7 +115,7 @@ async def create_entry(request: Request, runtime: RuntimeDep, me: Editor) -> Res
             publish_changes(session, runtime)
         except (editing.Invalid, editing.Conflict) as error:
             problems = forms.problem_lines(error.errors) if isinstance(error, editing.Invalid) else [str(error)]
-            return _edit_page(request, me, session, entry=None, fields=fields, draft=None, status=422,
+            return _edit_page(request, me, session, entry=None, fields=fields, draft=None,
                               problems=problems)
     return redirect(f"/entries/{created.id}", query="saved=1")
 
@@ -166,11 +168,11 @@ async def save_entry(request: Request, runtime: RuntimeDep, me: Editor, entry_id
             draft = drafts.pending(session, entry_id)
             notice = _stale_notice(request, session, entry_id, stale, since=version)
             return _edit_page(request, me, session, entry=editing.get_entry(session, entry_id), fields=fields,
-                              draft=draft, status=409, stale=notice)
+                              draft=draft, stale=notice)
         except editing.Invalid as error:
             session.rollback()
             return _edit_page(request, me, session, entry=entry, fields=fields, draft=drafts.pending(session, entry_id),
-                              status=422, version=version, draft_stamp=stamp,
+                              version=version, draft_stamp=stamp,
                               problems=forms.problem_lines(error.errors))
     return redirect(f"/entries/{entry_id}", query="published=1" if publish_now else "saved=1")
 
@@ -242,7 +244,7 @@ async def _status_action(request: Request, runtime: RuntimeDep, me: Any, entry_i
             draft = drafts.pending(session, entry_id)
             shown = EntryDoc.model_validate(draft.doc) if draft else entry
             return _edit_page(request, me, session, entry=entry, fields=forms.doc_fields(shown), draft=draft,
-                              status=422, problems=[_("It cannot be published yet:"),
+                              problems=[_("It cannot be published yet:"),
                                                     *forms.problem_lines(error.errors)])
     return redirect(f"/entries/{entry_id}", query=f"{'published' if action == 'publish' else 'saved'}=1")
 

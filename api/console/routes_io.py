@@ -53,11 +53,11 @@ def _document(kb: KnowledgeBase) -> str:
                        "countries": [c.model_dump(mode="json") for c in kb.countries]}, ensure_ascii=False)
 
 
-def _report(request: Request, me: Any, session: Session, kb: KnowledgeBase, name: str, *, status: int = 200) -> Response:
+def _report(request: Request, me: Any, session: Session, kb: KnowledgeBase, name: str) -> Response:
     plan = editing.plan_import(session, kb, where=name)
     if not kb.entries and not kb.countries and plan.ok:
         plan.problems.append(Problem(name, "nothing to import: the file has no entries and no countries"))
-    return render(request, "import_report.html", me, status=status if plan.ok else 422,
+    return render(request, "import_report.html", me,
                   title=gettext_of(request)("Import: check before applying"), plan=plan, name=name,
                   document=_document(kb) if plan.ok else "")
 
