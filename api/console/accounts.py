@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from api.models import ConsoleSessionRow, UserRow
 from api.tokens import ROLES
+from bot.i18n import N_
 from knowledge.editing import NotFound, audit
 from knowledge.models import utcnow
 
@@ -28,7 +29,7 @@ TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen precision: a write per minut
 FREE_FAILURES = 4  # the fifth wrong password in a row starts the waiting
 FIRST_WAIT = dt.timedelta(seconds=30)
 LONGEST_WAIT = dt.timedelta(minutes=15)
-MIN_PASSWORD = 10
+MIN_PASSWORD = 10  # the messages below say 10 and 200: change them together
 MAX_PASSWORD = 200
 _hasher = PasswordHasher()
 # Verified when the name is unknown, so a wrong name costs as much time as a wrong password.
@@ -58,9 +59,9 @@ def _digest(token: str) -> str:
 def check_password_rules(password: str) -> None:
     """Refuse a password people could guess or that is absurdly long."""
     if len(password) < MIN_PASSWORD:
-        raise BadPassword(f"at least {MIN_PASSWORD} characters")
+        raise BadPassword(N_("at least 10 characters"))
     if len(password) > MAX_PASSWORD:
-        raise BadPassword(f"at most {MAX_PASSWORD} characters")
+        raise BadPassword(N_("at most 200 characters"))
 
 
 def valid_name(name: str) -> bool:
@@ -139,9 +140,9 @@ def change_password(session: Session, user: UserRow, *, current: str, new: str) 
     try:
         _hasher.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
-        raise BadPassword("the current password is wrong") from None
+        raise BadPassword(N_("the current password is wrong")) from None
     if new == current:
-        raise BadPassword("choose a password different from the current one")
+        raise BadPassword(N_("choose a password different from the current one"))
     check_password_rules(new)
     user.password_hash, user.must_change = _hasher.hash(new), False
     session.add(user)

@@ -18,7 +18,7 @@ from api.console import (
     routes_synonyms,
     routes_unanswered,
 )
-from api.console.web import PREFIX, ConsoleError, MustChangePassword, NotSignedIn, gettext_of, render
+from api.console.web import PREFIX, ConsoleError, MustChangePassword, NotSignedIn, render, tr
 from api.security import ASGIApp, Message, Receive, Scope, Send
 
 # Pages load their one script and one stylesheet from this server; forms post only here; nothing inline.
@@ -76,7 +76,7 @@ async def _refused(request: Request, error: Exception) -> Response:
     if request.headers.get("x-requested-with") == "console":
         return HTMLResponse(f'<p class="error" role="alert">{_escape(message)}</p>', status_code=status)
     return render(request, "error.html", None, status=status, message=message,
-                  title=gettext_of(request)("Not possible"))
+                  title=tr(request, "Not possible"))
 
 
 def _escape(text: str) -> str:

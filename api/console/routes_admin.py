@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.console import accounts
-from api.console.web import Admin, ConsoleError, gettext_of, redirect, render
+from api.console.web import Admin, ConsoleError, gettext_of, redirect, render, tr
 from api.deps import RuntimeDep
 from api.tokens import ROLES, create_token, list_tokens, revoke_token
 from knowledge import editing
@@ -25,7 +25,7 @@ def users(request: Request, runtime: RuntimeDep, me: Admin) -> Response:
     """Every account with its role; create one, change a role, switch one off, reset a password."""
     with Session(runtime.engine) as session:
         rows = accounts.list_users(session)
-    return render(request, "admin_users.html", me, title=gettext_of(request)("Users and roles"), users=rows,
+    return render(request, "admin_users.html", me, title=tr(request, "Users and roles"), users=rows,
                   roles=ROLES)
 
 
@@ -72,7 +72,7 @@ def tokens(request: Request, runtime: RuntimeDep, me: Admin) -> Response:
     """API tokens (for machines): create, see when each was last used, revoke."""
     with Session(runtime.engine) as session:
         rows = list_tokens(session)
-    return render(request, "admin_tokens.html", me, title=gettext_of(request)("API tokens"), tokens=rows, roles=ROLES)
+    return render(request, "admin_tokens.html", me, title=tr(request, "API tokens"), tokens=rows, roles=ROLES)
 
 
 @router.post("/admin/tokens")
@@ -107,5 +107,5 @@ def audit_log(request: Request, runtime: RuntimeDep, me: Admin,
     """Who changed what, and when; newest first."""
     with Session(runtime.engine) as session:
         rows, count = editing.list_audit(session, limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)
-    return render(request, "admin_audit.html", me, title=gettext_of(request)("Audit log"), rows=rows, page=page,
+    return render(request, "admin_audit.html", me, title=tr(request, "Audit log"), rows=rows, page=page,
                   pages=max(1, -(-count // AUDIT_PAGE)))

@@ -31,6 +31,7 @@ from api.console.web import (
     redirect,
     render,
     set_cookie,
+    tr,
 )
 from api.deps import RuntimeDep
 from bot.i18n import SUPPORTED
@@ -55,7 +56,7 @@ def home(me: Anyone) -> RedirectResponse:
 def _login_page(request: Request, *, status: int = 200, error: str = "", name: str = "", next_: str = "") -> Response:
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", None, status=status, login_csrf=token, error=error, name=name,
-                      next=_safe_next(next_), title=gettext_of(request)("Sign in"))
+                      next=_safe_next(next_), title=tr(request, "Sign in"))
     set_cookie(response, request, LOGIN_CSRF_COOKIE, token)
     return response
 
@@ -109,7 +110,7 @@ def logout(request: Request, runtime: RuntimeDep, me: Anyone) -> Response:
 @router.get("/password")
 def password_form(request: Request, me: Anyone) -> Response:
     """Change one's password (required after a one-time password)."""
-    return render(request, "password.html", me, title=gettext_of(request)("Change your password"))
+    return render(request, "password.html", me, title=tr(request, "Change your password"))
 
 
 @router.post("/password")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.console.web import Anyone, gettext_of, render
+from api.console.web import Anyone, render, tr
 
 router = APIRouter()
 
@@ -13,4 +13,4 @@ router = APIRouter()
 @router.get("/dashboard")
 def dashboard(request: Request, me: Anyone) -> Response:
     """Usage and quality at a glance."""
-    return render(request, "dashboard.html", me, title=gettext_of(request)("Dashboard"))
+    return render(request, "dashboard.html", me, title=tr(request, "Dashboard"))

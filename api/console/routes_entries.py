@@ -11,10 +11,11 @@ from sqlmodel import Session
 
 from api.console import drafts, forms, preview, trying
 from api.console.diffing import revision_diffs
-from api.console.web import ConsoleError, Editor, gettext_of, redirect, render
+from api.console.web import ConsoleError, Editor, gettext_of, redirect, render, tr
 from api.deps import RuntimeDep, publish_changes
 from api.models import EntryDraftRow
 from api.schemas import SLUG_PATTERN
+from bot.i18n import N_
 from knowledge import editing
 from knowledge.models import EntryRow, UnansweredRow
 from knowledge.schema import COUNTRY_CODE_RE, STATUSES, TOPICS, EntryDoc
@@ -24,9 +25,10 @@ router = APIRouter()
 EntryId = Annotated[str, Path(max_length=60, pattern=SLUG_PATTERN)]
 PAGE = 50
 DUE_WITHIN = dt.timedelta(days=30)
-TOPIC_LABELS = {"requirements": "Requirements", "documents": "Documents", "procedure": "Procedure", "costs": "Costs",
-                "safety": "Safety", "country": "Country", "programme": "Programme", "rights": "Rights"}
-STATUS_LABELS = {"draft": "Draft", "published": "Published", "archived": "Archived"}
+TOPIC_LABELS = {"requirements": N_("Requirements"), "documents": N_("Documents"), "procedure": N_("Procedure"),
+                "costs": N_("Costs"), "safety": N_("Safety"), "country": N_("Country"), "programme": N_("Programme"),
+                "rights": N_("Rights")}
+STATUS_LABELS = {"draft": N_("Draft"), "published": N_("Published"), "archived": N_("Archived")}
 
 
 def _choices(session: Session) -> dict[str, Any]:
@@ -57,7 +59,7 @@ def entries_list(
         choices = _choices(session)
     total = len(found)
     shown = found[(page - 1) * PAGE: page * PAGE]
-    return render(request, "entries.html", me, title=gettext_of(request)("Entries"), entries=shown, total=total,
+    return render(request, "entries.html", me, title=tr(request, "Entries"), entries=shown, total=total,
                   page=page, pages=max(1, -(-total // PAGE)), pending=pending, today=today, soon=today + DUE_WITHIN,
                   filters={"q": q, "topic": topic, "country": country, "status": status, "due": due}, **choices)
 
@@ -80,7 +82,7 @@ def _entry_or_404(request: Request, session: Session, entry_id: str) -> EntryDoc
     try:
         return editing.get_entry(session, entry_id)
     except editing.NotFound:
-        raise ConsoleError(404, gettext_of(request)("There is no entry {id}.").format(id=entry_id)) from None
+        raise ConsoleError(404, tr(request, "There is no entry {id}.").format(id=entry_id)) from None
 
 
 @router.get("/entries/new")
@@ -255,7 +257,7 @@ def revisions(request: Request, runtime: RuntimeDep, me: Editor, entry_id: Entry
     with Session(runtime.engine) as session:
         entry = _entry_or_404(request, session, entry_id)
         diffs = revision_diffs(session, entry_id)
-    return render(request, "revisions.html", me, title=gettext_of(request)("History of {id}").format(id=entry_id),
+    return render(request, "revisions.html", me, title=tr(request, "History of {id}").format(id=entry_id),
                   entry=entry, diffs=diffs)
 
 

@@ -9,19 +9,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
-from api.console.web import ConsoleError, Staff, StaffPolling, gettext_of, redirect, render
+from api.console.web import ConsoleError, Staff, StaffPolling, gettext_of, redirect, render, tr
 from api.deps import RuntimeDep
 from api.handoffs import service_of
 from bot import handoff as desk
+from bot.i18n import N_
 from knowledge.models import utcnow
 
 router = APIRouter()
 TicketId = Annotated[int, Path(ge=1, le=2**31)]
 SHOWN = 100
-REASONS = {"emergency": "Emergency", "person": "Asked for a person", "fallback": "Bot could not answer"}
+REASONS = {"emergency": N_("Emergency"), "person": N_("Asked for a person"), "fallback": N_("Bot could not answer")}
+STATUS_LABELS = {"waiting": N_("Waiting"), "active": N_("In progress"), "closed": N_("Closed")}
 CHANNELS = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
-SYSTEM_LINES = {"claimed": "{who} took the ticket.", "closed": "{who} closed the ticket.",
-                "reminder": "Reminder sent to the user.", "idle": "Closed after no reply."}
+SYSTEM_LINES = {"claimed": N_("{who} took the ticket."), "closed": N_("{who} closed the ticket."),
+                "reminder": N_("Reminder sent to the user."), "idle": N_("Closed after no reply.")}
 
 
 def waited(since: dt.datetime | None, until: dt.datetime | None = None) -> int:
@@ -44,7 +46,7 @@ async def _queue(runtime: Any) -> dict[str, Any]:
 @router.get("/inbox")
 async def inbox(request: Request, runtime: RuntimeDep, me: Staff) -> Response:
     """Waiting and active tickets; the list refreshes itself every few seconds."""
-    return render(request, "inbox.html", me, title=gettext_of(request)("Inbox"), **await _queue(runtime))
+    return render(request, "inbox.html", me, title=tr(request, "Inbox"), **await _queue(runtime))
 
 
 @router.get("/inbox/list")
@@ -57,11 +59,11 @@ async def _ticket(request: Request, runtime: Any, handoff_id: int) -> tuple[desk
     try:
         return await asyncio.to_thread(desk.get_ticket, runtime.engine, handoff_id)
     except desk.TicketNotFound:
-        raise ConsoleError(404, gettext_of(request)("There is no ticket {id}.").format(id=handoff_id)) from None
+        raise ConsoleError(404, tr(request, "There is no ticket {id}.").format(id=handoff_id)) from None
 
 
 def _lines_context(ticket: desk.HandoffRow, lines: list[Any]) -> dict[str, Any]:
-    return {"ticket": ticket, "lines": lines, "system_lines": SYSTEM_LINES, "waited": waited, "reasons": REASONS,
+    return {"ticket": ticket, "lines": lines, "system_lines": SYSTEM_LINES, "status_labels": STATUS_LABELS, "waited": waited, "reasons": REASONS,
             "channels": CHANNELS}
 
 
@@ -70,7 +72,7 @@ async def ticket_page(request: Request, runtime: RuntimeDep, me: Staff, handoff_
     """One ticket: who, why, how long; the transcript; claim, reply and close."""
     ticket, lines = await _ticket(request, runtime, handoff_id)
     notice = request.query_params.get("notice", "")
-    return render(request, "ticket.html", me, title=gettext_of(request)("Ticket {id}").format(id=handoff_id),
+    return render(request, "ticket.html", me, title=tr(request, "Ticket {id}").format(id=handoff_id),
                   notice=notice, **_lines_context(ticket, lines))
 
 
@@ -121,5 +123,5 @@ async def close(request: Request, runtime: RuntimeDep, me: Staff, handoff_id: Ti
     """Close the ticket and hand the user back to the bot."""
     await _ticket(request, runtime, handoff_id)
     if not await service_of(runtime).close(handoff_id, staff=me.user.name, note=note.strip() or None):
-        raise ConsoleError(409, gettext_of(request)("Ticket {id} is closed already.").format(id=handoff_id))
+        raise ConsoleError(409, tr(request, "Ticket {id} is closed already.").format(id=handoff_id))
     return redirect("/inbox", query=f"closed={handoff_id}")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.console.spreadsheets import UnreadableFile, comma_csv, csv_to_xlsx, format_of, xlsx_csv
-from api.console.web import ConsoleError, Editor, gettext_of, redirect, render
+from api.console.web import ConsoleError, Editor, redirect, render, tr
 from api.deps import RuntimeDep, publish_changes
 from api.middleware import IMPORT_LIMIT
 from knowledge import editing
@@ -25,7 +25,7 @@ MEDIA = {"json": "application/json", "yaml": "application/yaml", "csv": "text/cs
 @router.get("/import")
 def import_form(request: Request, me: Editor) -> Response:
     """The upload form and the export links."""
-    return render(request, "import.html", me, title=gettext_of(request)("Import and export"),
+    return render(request, "import.html", me, title=tr(request, "Import and export"),
                   imported=request.query_params.get("imported"))
 
 
@@ -58,7 +58,7 @@ def _report(request: Request, me: Any, session: Session, kb: KnowledgeBase, name
     if not kb.entries and not kb.countries and plan.ok:
         plan.problems.append(Problem(name, "nothing to import: the file has no entries and no countries"))
     return render(request, "import_report.html", me,
-                  title=gettext_of(request)("Import: check before applying"), plan=plan, name=name,
+                  title=tr(request, "Import: check before applying"), plan=plan, name=name,
                   document=_document(kb) if plan.ok else "")
 
 
@@ -67,7 +67,7 @@ async def dry_run(request: Request, runtime: RuntimeDep, me: Editor, file: Uploa
     """Read the file and show what would change (nothing is written yet)."""
     data = await file.read(IMPORT_LIMIT + 1)
     if len(data) > IMPORT_LIMIT:
-        raise ConsoleError(413, gettext_of(request)("The file is larger than {n} MiB.").format(
+        raise ConsoleError(413, tr(request, "The file is larger than {n} MiB.").format(
             n=IMPORT_LIMIT // (1024 * 1024)))
     name = (file.filename or "upload")[:200]
     kb = _read(name, data)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from api.console.web import ConsoleError, Editor, gettext_of, redirect, render
+from api.console.web import ConsoleError, Editor, redirect, render, tr
 from api.deps import RuntimeDep, publish_changes
 from knowledge import editing
 
@@ -29,7 +29,7 @@ def synonyms(request: Request, runtime: RuntimeDep, me: Editor) -> Response:
     """The editors' lexicon."""
     with Session(runtime.engine) as session:
         rows = editing.list_lexicon(session)
-    return render(request, "synonyms.html", me, title=gettext_of(request)("Synonyms"), rows=rows,
+    return render(request, "synonyms.html", me, title=tr(request, "Synonyms"), rows=rows,
                   lang_of_row=lang_of_row)
 
 
@@ -51,6 +51,6 @@ def remove(request: Request, runtime: RuntimeDep, me: Editor, row_id: Annotated[
     """Remove a synonym."""
     with Session(runtime.engine) as session:
         if not editing.remove_lexicon(session, row_id, author=me.user.name):
-            raise ConsoleError(404, gettext_of(request)("That synonym is gone already."))
+            raise ConsoleError(404, tr(request, "That synonym is gone already."))
         publish_changes(session, runtime)
     return redirect("/synonyms")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.console import drafts
-from api.console.web import ConsoleError, Editor, gettext_of, redirect, render
+from api.console.web import ConsoleError, Editor, gettext_of, redirect, render, tr
 from api.deps import RuntimeDep, publish_changes
 from api.schemas import SLUG_PATTERN
 from knowledge import editing
@@ -29,7 +29,7 @@ def queue(request: Request, runtime: RuntimeDep, me: Editor) -> Response:
     with Session(runtime.engine) as session:
         items, count = editing.list_unanswered(session, status="open", limit=SHOWN)
         entries = list_entries(session, ("published", "draft"))
-    return render(request, "unanswered.html", me, title=gettext_of(request)("Unanswered questions"), items=items,
+    return render(request, "unanswered.html", me, title=tr(request, "Unanswered questions"), items=items,
                   count=count, entries=entries, done=request.query_params.get("done", ""))
 
 
@@ -92,6 +92,6 @@ def dismiss(request: Request, runtime: RuntimeDep, me: Editor, item_id: ItemId) 
         try:
             editing.resolve_unanswered(session, item_id, author=me.user.name, dismiss=True)
         except editing.NotFound:
-            raise ConsoleError(404, gettext_of(request)("This question is no longer in the queue.")) from None
+            raise ConsoleError(404, tr(request, "This question is no longer in the queue.")) from None
         session.commit()
     return redirect("/unanswered", query=f"done={item_id}")

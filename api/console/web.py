@@ -15,13 +15,14 @@ from sqlmodel import Session
 
 from api.console.accounts import SignedIn, find_session
 from api.deps import RuntimeDep
-from bot.i18n import SUPPORTED, format_hours, format_number, translator
+from bot.i18n import N_, SUPPORTED, format_hours, format_number, translator
 
 PREFIX = "/console"
 SESSION_COOKIE = "dm_session"
 LANG_COOKIE = "dm_lang"
 LOGIN_CSRF_COOKIE = "dm_login_csrf"
 ROLE_PAGES = {"editor": "entries", "staff": "inbox", "admin": "dashboard"}
+ROLE_LABELS = {"admin": N_("Admin"), "editor": N_("Editor"), "staff": N_("Staff")}
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -51,6 +52,11 @@ def lang_of(request: Request) -> str:
 def gettext_of(request: Request) -> Callable[[str], str]:
     """The translation function of the request's language."""
     return translator(lang_of(request)).gettext
+
+
+def tr(request: Request, message: str) -> str:
+    """`message` in the request's language (the extraction keyword `tr` finds these for the catalogs)."""
+    return translator(lang_of(request)).gettext(message)
 
 
 def is_https(request: Request) -> bool:
@@ -84,7 +90,7 @@ def need(*roles: str, touch: bool = True) -> Callable[..., Coroutine[Any, Any, S
     async def check(request: Request, runtime: RuntimeDep) -> SignedIn:
         me = _session_of(request, runtime, touch=touch)
         if roles and me.user.role not in (*roles, "admin"):
-            raise ConsoleError(403, gettext_of(request)("Your role may not open this page."))
+            raise ConsoleError(403, tr(request, "Your role may not open this page."))
         if request.method == "POST":
             await check_csrf(request, me.csrf)
         return me
@@ -100,7 +106,7 @@ async def check_csrf(request: Request, expected: str) -> None:
         value = (await request.form()).get("csrf")
         sent = value if isinstance(value, str) else None
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise ConsoleError(403, gettext_of(request)("The form has expired or did not come from this console. "
+        raise ConsoleError(403, tr(request, "The form has expired or did not come from this console. "
                                                     "Reload the page and try again."))
 
 
@@ -113,15 +119,15 @@ StaffPolling = Annotated[SignedIn, Depends(need("staff", touch=False))]
 
 def nav_items(role: str) -> list[tuple[str, str, str]]:
     """(key, path, label msgid) of the menu a role sees."""
-    items = [("dashboard", "/dashboard", "Dashboard")]
+    items = [("dashboard", "/dashboard", N_("Dashboard"))]
     if role in ("editor", "admin"):
-        items += [("entries", "/entries", "Entries"), ("unanswered", "/unanswered", "Unanswered"),
-                  ("synonyms", "/synonyms", "Synonyms"), ("io", "/import", "Import and export")]
+        items += [("entries", "/entries", N_("Entries")), ("unanswered", "/unanswered", N_("Unanswered")),
+                  ("synonyms", "/synonyms", N_("Synonyms")), ("io", "/import", N_("Import and export"))]
     if role in ("staff", "admin"):
-        items += [("inbox", "/inbox", "Inbox")]
+        items += [("inbox", "/inbox", N_("Inbox"))]
     if role == "admin":
-        items += [("users", "/admin/users", "Users"), ("tokens", "/admin/tokens", "API tokens"),
-                  ("audit", "/admin/audit", "Audit log")]
+        items += [("users", "/admin/users", N_("Users")), ("tokens", "/admin/tokens", N_("API tokens")),
+                  ("audit", "/admin/audit", N_("Audit log"))]
     return items
 
 
@@ -136,6 +142,7 @@ def render(request: Request, template: str, me: SignedIn | None = None, *, statu
         "_": translator(lang).gettext, "nav": nav_items(me.user.role) if me else [], "prefix": PREFIX,
         "here": request.url.path, "here_query": quote(str(request.url.path), safe="/"),
         "hotline_hours": format_hours(hours, lang) if hours else "", "number": lambda n: format_number(n, lang),
+        "role_labels": ROLE_LABELS,
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
 
