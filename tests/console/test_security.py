@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
-import subprocess
 import sys
 
 import httpx
+import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from api.cli import main as cli_main
 from api.console.mount import CONSOLE_CSP, ROUTE_MODULES
 from api.models import ConsoleSessionRow, UserRow
+from api.settings import get_settings
 from tests.console.conftest import PASSWORD, Console, csrf_of, sign_in
 
 PAGES = ["/console/entries", "/console/entries/gaji-taiwan", "/console/entries/new", "/console/unanswered",
@@ -122,13 +125,26 @@ def test_session_cookie_flags_sign_out_and_idle_expiry(console: Console) -> None
     console.clients.clear()  # the shared clients' sessions were expired above
 
 
-def test_user_create_prints_a_one_time_password_that_must_be_changed(console: Console, module_db: str) -> None:
-    env = {"DATABASE_URL": module_db, "PATH": "/usr/bin:/bin"}
-    made = subprocess.run([sys.executable, "-m", "api.cli", "user", "create", "--role", "staff", "--name", "fajar"],
-                          capture_output=True, text=True, env=env, timeout=60)
-    assert made.returncode == 0, made.stderr
-    one_time = made.stdout.strip()
-    assert len(one_time) >= 12 and "one-time" in made.stderr
+def run_cli(args: list[str], db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+            stdin: str = "") -> tuple[int, str, str]:
+    """Run `desmigratif ARGS` in this process against `db_url`; (exit code, stdout, stderr)."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    get_settings.cache_clear()
+    try:
+        code = cli_main(args)
+    finally:
+        get_settings.cache_clear()
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_user_create_prints_a_one_time_password_that_must_be_changed(
+        console: Console, module_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["user", "create", "--role", "staff", "--name", "fajar"], module_db, monkeypatch, capsys)
+    assert code == 0, err
+    one_time = out.strip()
+    assert len(one_time) >= 12 and "one-time" in err
     client = httpx.Client(base_url=console.url)
     first = sign_in(client, "fajar", one_time)
     assert first.status_code == 303 and first.headers["location"] == "/console/password"
@@ -140,14 +156,15 @@ def test_user_create_prints_a_one_time_password_that_must_be_changed(console: Co
                                                      "again": "fajar-own-password"})
     assert changed.status_code == 303
     assert client.get("/console/inbox").status_code == 200
-    scripted = subprocess.run([sys.executable, "-m", "api.cli", "user", "create", "--role", "editor", "--name", "gita",
-                               "--password-stdin"], input="gita-chosen-password\n", capture_output=True, text=True,
-                              env=env, timeout=60)
-    assert scripted.returncode == 0 and scripted.stdout == ""
+    code, out, err = run_cli(["user", "create", "--role", "editor", "--name", "gita", "--password-stdin"], module_db,
+                             monkeypatch, capsys, stdin="gita-chosen-password\n")
+    assert code == 0 and out == "", err
     with Session(console.engine) as session:
         gita = session.exec(select(UserRow).where(col(UserRow.name) == "gita")).one()
         assert not gita.must_change and gita.password_hash.startswith("$argon2id$")
     assert sign_in(httpx.Client(base_url=console.url), "gita", "gita-chosen-password").headers["location"] == "/console"
+    code, _out, err = run_cli(["user", "create", "--role", "editor", "--name", "gita"], module_db, monkeypatch, capsys)
+    assert code == 2 and "already" in err
 
 
 def test_pages_load_nothing_inline_and_nothing_from_elsewhere(console: Console) -> None:
