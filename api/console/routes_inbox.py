@@ -22,8 +22,10 @@ SHOWN = 100
 REASONS = {"emergency": N_("Emergency"), "person": N_("Asked for a person"), "fallback": N_("Bot could not answer")}
 STATUS_LABELS = {"waiting": N_("Waiting"), "active": N_("In progress"), "closed": N_("Closed")}
 CHANNELS = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
-SYSTEM_LINES = {"claimed": N_("{who} took the ticket."), "closed": N_("{who} closed the ticket."),
-                "reminder": N_("Reminder sent to the user."), "idle": N_("Closed after no reply.")}
+# System lines of the transcript by kind (bot/handoff.py); "opened" carries the reason, "closed-…" the note.
+SYSTEM_LINES = {"claimed": N_("{who} took the ticket."), "closed-staff": N_("{who} closed the ticket."),
+                "closed-idle": N_("Closed after no reply."), "reminder": N_("Reminder sent to the user."),
+                "priority": N_("Marked as an emergency."), "opened": N_("Ticket opened: {why}.")}
 
 
 def waited(since: dt.datetime | None, until: dt.datetime | None = None) -> int:
