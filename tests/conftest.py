@@ -8,6 +8,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,11 +132,11 @@ def template_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     admin.dispose()
 
 
-@pytest.fixture
-def db_url(template_db: Template, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated and seeded database for one test, as a URL."""
+@contextmanager
+def fresh_database(template_db: Template, directory: Path) -> Iterator[str]:
+    """A fresh copy of the template database (a file in `directory` on SQLite), as a URL."""
     if template_db.backend == "sqlite":
-        target = tmp_path / "test.db"
+        target = directory / "test.db"
         shutil.copyfile(template_db.url, target)
         yield f"sqlite:///{target}"
         return
@@ -143,6 +144,13 @@ def db_url(template_db: Template, tmp_path: Path) -> Iterator[str]:
     name = template_db.copies.take()
     yield make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
     template_db.copies.give_back(name)
+
+
+@pytest.fixture
+def db_url(template_db: Template, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated and seeded database for one test, as a URL."""
+    with fresh_database(template_db, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,14 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.app import create_app
 from api.console.accounts import create_user
 from api.settings import Settings
-from knowledge.db import make_engine, normalize_url
-from tests.conftest import TEST_DATABASE_URL, Template
+from knowledge.db import make_engine
+from tests.conftest import Template, fresh_database
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
 
@@ -81,15 +80,8 @@ def sign_in(client: httpx.Client, name: str, password: str) -> httpx.Response:
 @pytest.fixture(scope="module")
 def module_db(template_db: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, migrated and seeded database shared by one test module."""
-    if template_db.backend == "sqlite":
-        target = tmp_path_factory.mktemp("console") / "console.db"
-        shutil.copyfile(template_db.url, target)
-        yield f"sqlite:///{target}"
-        return
-    assert template_db.copies is not None
-    name = template_db.copies.take()
-    yield make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
-    template_db.copies.give_back(name)
+    with fresh_database(template_db, tmp_path_factory.mktemp("console")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
