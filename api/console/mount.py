@@ -19,6 +19,7 @@ from api.console import (
     routes_unanswered,
 )
 from api.console.web import PREFIX, ConsoleError, MustChangePassword, NotSignedIn, render, tr
+from api.middleware import IMPORT_LIMIT, BodyLimit
 from api.security import ASGIApp, Message, Receive, Scope, Send
 
 # Pages load their one script and one stylesheet from this server; forms post only here; nothing inline.
@@ -94,3 +95,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(MustChangePassword, _must_change)
     app.add_exception_handler(ConsoleError, _refused)
     app.add_middleware(ConsoleHeaders)
+    # Forms are small; an import upload (and its confirm form, which carries the parsed document) may be larger.
+    app.add_middleware(BodyLimit, prefix=PREFIX, larger={f"{PREFIX}/import": IMPORT_LIMIT + 64 * 1024,
+                                                         f"{PREFIX}/import/apply": 3 * IMPORT_LIMIT})

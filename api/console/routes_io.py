@@ -77,7 +77,7 @@ async def dry_run(request: Request, runtime: RuntimeDep, me: Editor, file: Uploa
 
 @router.post("/import/apply")
 def apply(request: Request, runtime: RuntimeDep, me: Editor,
-          document: Annotated[str, Form(max_length=IMPORT_LIMIT * 2)] = "",
+          document: Annotated[str, Form(max_length=IMPORT_LIMIT * 3)] = "",
           name: Annotated[str, Form(max_length=200)] = "upload") -> Response:
     """Import what the dry run showed; checked again, all or nothing."""
     kb = parse_text(document, name, "json") if document.strip() else KnowledgeBase(

@@ -180,3 +180,13 @@ def test_pages_load_nothing_inline_and_nothing_from_elsewhere(console: Console) 
     docs = httpx.get(f"{console.url}/docs").text
     assert "cdn.jsdelivr.net" not in docs and "/docs/static/swagger-ui-bundle.js" in docs
     assert httpx.get(f"{console.url}/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_an_oversized_form_is_refused_before_it_is_read(console: Console) -> None:
+    editor = console.client("budi")
+    token = csrf_of(editor.get("/console/synonyms").text)
+    huge = editor.post("/console/synonyms", data={"csrf": token, "word": "x" * 100_000, "means": "y"})
+    assert huge.status_code == 413
+    upload = editor.post("/console/import", data={"csrf": token},
+                         files={"file": ("besar.csv", b"x" * (3 * 1024 * 1024), "text/csv")})
+    assert upload.status_code == 413
