@@ -11,10 +11,19 @@ from typing import Any
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
+from bot.i18n import N_
 from knowledge import editing
 from knowledge.schema import LANGUAGES
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
+# How the history names each field (translated in the template).
+FIELD_LABELS = {
+    "status": N_("Status"), "topic": N_("Topic"), "countries": N_("Countries"),
+    "id.question": N_("Question (Indonesian)"), "id.phrasings": N_("Phrasings (Indonesian)"),
+    "id.answer": N_("Answer (Indonesian)"), "en.question": N_("Question (English)"),
+    "en.phrasings": N_("Phrasings (English)"), "en.answer": N_("Answer (English)"), "sources": N_("Sources"),
+    "reviewed_at": N_("Checked on"), "review_due": N_("Review due"), "related": N_("Related entries"),
+}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.console import drafts, forms, preview, trying
-from api.console.diffing import revision_diffs
+from api.console.diffing import FIELD_LABELS, revision_diffs
 from api.console.web import ConsoleError, Editor, gettext_of, redirect, render, tr
 from api.deps import RuntimeDep, publish_changes
 from api.models import EntryDraftRow
@@ -141,7 +141,8 @@ def _stale_notice(request: Request, session: Session, entry_id: str, stale: draf
         return _("{who} saved other pending changes to this entry at {when}. Your text is kept below: compare, "
                  "then save again to replace theirs.").format(who=stale.who, when=when)
     changed = revision_diffs(session, entry_id, since=since)
-    fields = ", ".join(sorted({row.field for diff in changed for row in diff.rows})) or "-"
+    names = sorted({row.field for diff in changed for row in diff.rows}, key=list(FIELD_LABELS).index)
+    fields = ", ".join(tr(request, FIELD_LABELS.get(name, name)) for name in names) or "-"
     return _("{who} changed this entry at {when} (now version {version}; changed: {fields}). Your text is kept "
              "below: compare, then save again to keep yours.").format(who=stale.who, when=when,
                                                                       version=stale.version, fields=fields)
@@ -258,7 +259,7 @@ def revisions(request: Request, runtime: RuntimeDep, me: Editor, entry_id: Entry
         entry = _entry_or_404(request, session, entry_id)
         diffs = revision_diffs(session, entry_id)
     return render(request, "revisions.html", me, title=tr(request, "History of {id}").format(id=entry_id),
-                  entry=entry, diffs=diffs)
+                  entry=entry, diffs=diffs, field_labels=FIELD_LABELS)
 
 
 @router.post("/entries/{entry_id}/revisions/{number}/restore")
