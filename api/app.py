@@ -8,7 +8,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import background, handoffs, metrics, security
+from api import background, docs, handoffs, metrics, security
+from api.console import mount as console
 from api.logs import RequestIdMiddleware, register_secrets
 from api.metrics import HttpMetricsMiddleware, _route_templates
 from api.routes import admin, health
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None, *, settle: bool = False) -> Fas
         version="0.1.0",
         summary="Information chatbot for prospective Indonesian migrant workers: webhooks and admin API.",
         lifespan=lifespan,
+        docs_url=None,  # served by api.docs with local assets
+        redoc_url=None,  # ReDoc would load from a CDN; Swagger UI at /docs covers it
     )
     app.state.settings = settings
     app.include_router(health.router)
@@ -60,6 +63,8 @@ def create_app(settings: Settings | None = None, *, settle: bool = False) -> Fas
     app.include_router(telegram_routes.router)
     app.include_router(whatsapp_routes.router)
     admin.install(app)  # /api/v1: admin routes, body-size bounds, error handlers
+    docs.install(app)  # /docs with Swagger UI's files from this server
+    console.install(app)  # /console: the web console for editors, staff and admins
     security.install(app, settings.cors_allow_origins)  # security headers on every response; CORS closed by default
     app.include_router(metrics.router)  # GET /metrics
     # Outermost last: the request id is set before the request is timed, so the access log line carries it.

@@ -326,6 +326,35 @@ def _default_sqlite_here(url: str) -> bool:
     return url == Settings.model_fields["database_url"].default
 
 
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a person's console account; prints a one-time password unless --password-stdin gives one."""
+    from sqlmodel import Session
+
+    from api.console.accounts import BadPassword, create_user
+    from api.database import prepare
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    engine = prepare(settings.database_url)
+    with Session(engine) as session:
+        try:
+            row, generated = create_user(session, name=args.name, role=args.role, actor="cli", password=password)
+        except BadPassword as error:
+            return _fail(f"the password needs {error}")
+        except ValueError as error:
+            return _fail(str(error))
+        session.commit()
+        user_id = row.id
+    if generated:
+        print(generated)
+        print(f"user {user_id} {args.name.strip()!r} ({args.role}): this one-time password is shown only once and "
+              "must be changed at the first sign-in at /console", file=sys.stderr)
+    else:
+        print(f"user {user_id} {args.name.strip()!r} ({args.role}) created", file=sys.stderr)
+    return 0
+
+
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     """Delete data older than --older-than DAYS (transcripts, dedupe keys, outbox, idle state; bot.privacy)."""
     import datetime as dt
@@ -420,6 +449,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=("admin", "editor", "staff"))
     create.add_argument("--name", required=True, help="who or what uses it, e.g. editor-1")
     create.set_defaults(func=cmd_token_create)
+
+    user = sub.add_parser("user", help="people's accounts for the web console (/console)")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    user_create = user_sub.add_parser("create", help="create an account; prints a one-time password")
+    user_create.add_argument("--role", required=True, choices=("admin", "editor", "staff"))
+    user_create.add_argument("--name", required=True, help="the name the person signs in with")
+    user_create.add_argument("--password-stdin", action="store_true",
+                             help="read the password from the first line of standard input (no forced change)")
+    user_create.set_defaults(func=cmd_user_create)
 
     purge_cmd = sub.add_parser("purge", help="delete old transcripts, dedupe keys, outbox rows and idle state")
     purge_cmd.add_argument("--older-than", type=int, required=True, metavar="DAYS",

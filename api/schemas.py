@@ -269,6 +269,15 @@ class ReviewStatsOut(BaseModel):
     due_within_30_days: int = Field(description="entries due for review today or in the next 30 days")
 
 
+class DayOut(BaseModel):
+    """One day of the per-day series: turns in total, by decision and by channel."""
+
+    day: dt.date
+    total: int
+    decisions: dict[str, int]
+    channels: dict[str, int]
+
+
 class StatsOut(BaseModel):
     """What editors look at first."""
 
@@ -281,6 +290,8 @@ class StatsOut(BaseModel):
     feedback: list[FeedbackOut]
     outbox: dict[str, int] = Field(default_factory=dict,
                                    description="outbound messages by status: pending, sending, sent, failed")
+    series: list[DayOut] = Field(default_factory=list, description="turns per day from `from` to `to` (default: the "
+                                 "last 30 days), days without turns as zeros")
 
 
 # ------------------------------------------------------------------------------------- import, export

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from api.deps import AnyToken, SessionDep, role
 from api.routes.admin.common import AUTH_ERRORS
 from api.schemas import (
     SLUG_PATTERN,
+    DayOut,
     FeedbackOut,
     FeedbackPage,
     ReviewStatsOut,
@@ -21,6 +22,7 @@ from api.schemas import (
 from bot.delivery import outbox_counts
 from knowledge import editing
 from knowledge.models import utcnow
+from knowledge.series import MAX_DAYS, turn_series
 from knowledge.store import content_version
 
 router = APIRouter(tags=["stats"], responses=AUTH_ERRORS)
@@ -49,9 +51,15 @@ def stats(
     session: SessionDep,
     _token: AnyToken,
     days: Annotated[int | None, Query(ge=1, le=3660, description="only the last N days of turns")] = None,
+    from_: Annotated[dt.date | None, Query(alias="from", description="first day of the per-day series")] = None,
+    to: Annotated[dt.date | None, Query(description="last day of the per-day series (default today)")] = None,
 ) -> StatsOut:
-    """Turns by decision, channel and language; entries due for review; top unanswered; least helpful; feedback."""
+    """Turns by decision, channel and language; entries due for review; top unanswered; least helpful; feedback; per day."""
     since = utcnow().date() - dt.timedelta(days=days - 1) if days else None
+    last = to or utcnow().date()
+    first = from_ or max(dt.date.min + dt.timedelta(days=29), last) - dt.timedelta(days=29)
+    if first > last or (last - first).days >= MAX_DAYS:
+        raise HTTPException(422, f"'from' must be on or before 'to', at most {MAX_DAYS} days apart")
     recorder = getattr(getattr(request.app.state, "runtime", None), "recorder", None)
     if recorder is not None:  # this worker's turn counters are summed in memory between flushes
         recorder.flush()
@@ -72,4 +80,6 @@ def stats(
         least_helpful=[_feedback(s) for s in editing.least_helpful(summaries, limit=TOP)],
         feedback=[_feedback(s) for s in summaries],
         outbox=outbox_counts(session.get_bind()),  # type: ignore[arg-type]
+        series=[DayOut(day=d.day, total=d.total, decisions=d.decisions, channels=d.channels)
+                for d in turn_series(session, first, last)],
     )
