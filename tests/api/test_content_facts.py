@@ -44,7 +44,17 @@ NEW = [
     ("cara aman kirim uang ke keluarga di kampung", "id", "kirim-uang", ["Bank Indonesia", "JariPMI.info"]),
     ("layanan rumah ramah waktu pmi pulang", "id", "pulang-ke-indonesia", ["Rumah Ramah"]),
     ("cara klaim bpjs setelah pulang dari luar negeri", "id", "klaim-bpjs-pulang", ["Rp85 juta", "Rp42 juta"]),
+    ("tamatan sd bisa berangkat jadi pmi ga", "id", "pendidikan-minimum", ["SLTP", "8 tahun", "D3"]),
+    ("tkw yg dideportasi dr malaysia turun di mana", "id", "deportasi", ["Nunukan", "Entikong"]),
+    ("ongkos pulangin jenazah pmi siapa yang tanggung", "id", "pmi-meninggal", ["kewajiban P3MI", "Rp42 juta"]),
+    ("kerja jd pengasuh lansia di luar negeri bisa ga", "id", "kerja-pengasuh", ["pengasuh lansia", "moratorium"]),
+    ("tiket pesawat buat berangkat kerja ditanggung siapa", "id", "tiket-pesawat", ["Perban BP2MI 9/2020", "Juli 2022"]),
+    ("pmi dpt jatah libur brp hari", "id", "hari-libur", ["tiap 7 hari", "1800 339 5505"]),
+    ("uang bond singapura dibayar siapa", "id", "jaminan-singapura", ["disetor oleh majikan", "1800 339 5505"]),
+    ("maksimal biaya broker taiwan per bulan", "id", "biaya-taiwan", ["NT$1.800", "1955"]),
 ]
+# A passport question answered for everyone names no one country's office as if it were the user's.
+NEUTRAL = [("majikan nyimpen paspor saya, boleh ga", "id", "paspor-ditahan", ["perwakilan RI di negara Anda", "1955"])]
 
 
 def ask(question: str, lang: str, capsys: pytest.CaptureFixture[str]) -> dict:
@@ -52,7 +62,7 @@ def ask(question: str, lang: str, capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL, ids=lambda v: str(v)[:40])
 def test_the_answer_carries_the_fact(cli_db: str, capsys: pytest.CaptureFixture[str], question: str, lang: str,
                                      slug: str, must_say: list[str]) -> None:
     turn = ask(question, lang, capsys)

@@ -68,6 +68,7 @@ negara-tujuan-terbuka pengaduan cek-p3mi
 WARNED_REVIEW_BY = dt.date(2027, 3, 2)
 # Source dates whose day is the 1st, each checked against the fact sheet (a "-01" is otherwise a filled-in day).
 FIRST_OF_MONTH = {
+    ("https://taipeitimes.com/News/taiwan/archives/2024/08/01/2003821621", "2024-08-01"): "sheet: 1 Aug 2024",
     ("https://www.sunwebhk.com/2021/01/terminated-fdhs-can-no-longer-stay-and.html", "2021-01-01"): "sheet: 1 Jan 2021",
     ("https://m.jpnn.com/amp/news/kjri-hong-kong-imbau-wni-tingkatkan-kewaspadaan", "2023-09-01"): "sheet: 1 Sep 2023",
     ("https://fw.wda.gov.tw/wda-employer/home/foreign-worker-affairs/index/2c95efb38430b589018431e3620b06c4"
