@@ -91,9 +91,13 @@ class EntriesPage(BaseModel):
     count: int
 
 
+CLEARABLE = frozenset({"aspect"})  # the entry fields a PATCH may set to null
+
+
 class EntryPatch(_In):
     """A partial update: only the fields given change; `null` for a field means "no change" (every field of an
-    entry is required, so none can be cleared); `texts` merges per language (null removes one)."""
+    entry but `aspect` is required, so none can be cleared); `aspect: null` removes the aspect; `texts` merges per
+    language (null removes one)."""
 
     version: int = Field(ge=1, le=MAX_INT, description="the version this change was made to; stale → 409")
     topic: Topic | None = None
@@ -114,7 +118,8 @@ class EntryPatch(_In):
         data = self.model_dump(mode="json", exclude_unset=True)
         data.pop("version", None)
         data.pop("note", None)
-        return {key: value for key, value in data.items() if value is not None}
+        # Only the aspect is optional in an entry, so its null is a real change (remove it); others are "no change".
+        return {key: value for key, value in data.items() if value is not None or key in CLEARABLE}
 
 
 class RevisionOut(BaseModel):
