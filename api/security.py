@@ -1,8 +1,9 @@
 """HTTP hardening of every response: security headers, and CORS closed unless CORS_ALLOW_ORIGINS opens it.
 
 The API speaks JSON to scripts and the admin tools, never HTML to browsers, so the Content-Security-Policy
-forbids everything; only FastAPI's own documentation pages (/docs, /redoc), which load Swagger UI and
-ReDoc from a CDN, get a policy that lets exactly those load. HSTS is sent only on HTTPS (directly, or as
+forbids everything; only the documentation page (/docs), whose Swagger UI files this app serves itself
+(api/docs.py), gets a policy that lets them load: from this server only, with Swagger UI's one inline
+start-up script. HSTS is sent only on HTTPS (directly, or as
 reported by the proxy in X-Forwarded-Proto), since browsers ignore it over plain HTTP and a laptop serves
 plain HTTP.
 """
@@ -22,12 +23,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; style-src 'self' 'unsafe-inline' {DOCS_CDN} "
-    "https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; connect-src 'self'; "
-    "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
 HSTS = "max-age=31536000; includeSubDomains"
