@@ -22,10 +22,10 @@ _SPLIT = re.compile(r"[\s,;]+")
 def doc_fields(doc: EntryDoc) -> dict[str, Any]:
     """The form fields of an entry."""
     fields: dict[str, Any] = {
-        "id": doc.id, "topic": doc.topic, "countries": ", ".join(doc.countries),
+        "id": doc.id, "topic": doc.topic, "aspect": doc.aspect or "", "countries": ", ".join(doc.countries),
         "reviewed_at": doc.reviewed_at.isoformat(), "review_due": doc.review_due.isoformat(),
         "related": ", ".join(doc.related),
-        "sources": [{"url": s.url, "title": s.title, "date": s.date.isoformat() if s.date else ""} for s in doc.sources],
+        "sources": [{"url": s.url, "title": s.title, "date": str(s.date or "")} for s in doc.sources],
     }
     for lang in LANGUAGES:
         text = doc.texts.get(lang)
@@ -43,7 +43,7 @@ def _text(form: FormData, name: str) -> str:
 def form_fields(form: FormData) -> dict[str, Any]:
     """The submitted form as fields (strings), nothing interpreted yet."""
     fields: dict[str, Any] = {name: _text(form, name).strip() for name in (
-        "id", "topic", "countries", "reviewed_at", "review_due", "related")}
+        "id", "topic", "aspect", "countries", "reviewed_at", "review_due", "related")}
     for lang in LANGUAGES:
         for part in TEXT_PARTS:
             fields[f"{lang}_{part}"] = _text(form, f"{lang}_{part}")
@@ -72,7 +72,8 @@ def fields_data(fields: dict[str, Any], *, status: str, related: list[str] | Non
         if question or answer or phrasings or lang == "id":
             texts[lang] = {"question": question, "phrasings": phrasings, "answer": answer}
     data: dict[str, Any] = {
-        "id": fields.get("id", ""), "topic": fields.get("topic", ""), "status": status,
+        "id": fields.get("id", ""), "topic": fields.get("topic", ""), "aspect": fields.get("aspect") or None,
+        "status": status,
         "countries": [c.upper() for c in _SPLIT.split(fields.get("countries", "")) if c],
         "texts": texts,
         "sources": [{"url": s["url"], "title": s["title"], "date": s["date"] or None} for s in fields.get("sources", [])],

@@ -17,6 +17,7 @@ from api.models import EntryDraftRow
 from api.schemas import SLUG_PATTERN
 from bot.i18n import N_
 from knowledge import editing
+from knowledge.aspects import ASPECTS
 from knowledge.models import EntryRow, UnansweredRow
 from knowledge.schema import COUNTRY_CODE_RE, STATUSES, TOPICS, EntryDoc
 from knowledge.store import list_countries
@@ -32,7 +33,8 @@ STATUS_LABELS = {"draft": N_("Draft"), "published": N_("Published"), "archived":
 
 
 def _choices(session: Session) -> dict[str, Any]:
-    return {"topics": TOPICS, "topic_labels": TOPIC_LABELS, "statuses": STATUSES, "status_labels": STATUS_LABELS,
+    return {"topics": TOPICS, "topic_labels": TOPIC_LABELS, "aspects": ASPECTS, "statuses": STATUSES,
+            "status_labels": STATUS_LABELS,
             "countries": list_countries(session)}
 
 
@@ -41,18 +43,21 @@ def entries_list(
     request: Request, runtime: RuntimeDep, me: Editor,
     q: Annotated[str, Query(max_length=200)] = "",
     topic: Annotated[str, Query(max_length=20)] = "",
+    aspect: Annotated[str, Query(max_length=20)] = "",
     country: Annotated[str, Query(max_length=3)] = "",
     status: Annotated[str, Query(max_length=12)] = "",
     due: Annotated[str, Query(max_length=5)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    """Entries with search and filters (topic, country, status, review due), a page at a time."""
+    """Entries with search and filters (topic, aspect, country, status, review due), a page at a time."""
     today = dt.date.today()
     with Session(runtime.engine) as session:
         found, _count = editing.search_entries(
             session, q=q.strip() or None, topic=topic if topic in TOPICS else None,
             country=country if COUNTRY_CODE_RE.match(country) else None,
             status=status if status in STATUSES else None, limit=100_000)
+        if aspect in ASPECTS:
+            found = [e for e in found if e.aspect == aspect]
         if due:
             found = [e for e in found if e.review_due <= today + DUE_WITHIN]
         pending = drafts.pending_ids(session)
@@ -61,7 +66,7 @@ def entries_list(
     shown = found[(page - 1) * PAGE: page * PAGE]
     return render(request, "entries.html", me, title=tr(request, "Entries"), entries=shown, total=total,
                   page=page, pages=max(1, -(-total // PAGE)), pending=pending, today=today, soon=today + DUE_WITHIN,
-                  filters={"q": q, "topic": topic, "country": country, "status": status, "due": due}, **choices)
+                  filters={"q": q, "topic": topic, "aspect": aspect, "country": country, "status": status, "due": due}, **choices)
 
 
 def _edit_page(request: Request, me: Any, session: Session, *, entry: EntryDoc | None, fields: dict[str, Any],

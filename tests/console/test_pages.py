@@ -36,6 +36,8 @@ def edit_form(client: httpx.Client, entry_id: str) -> dict[str, str]:
         fields[name] = value
     selected = re.search(r'name="topic".*?<option value="([a-z]+)" selected', form, re.S)
     fields["topic"] = selected.group(1) if selected else ""
+    aspect = re.search(r'name="aspect".*?<option value="([a-z]+)" selected', form, re.S)
+    fields["aspect"] = aspect.group(1) if aspect else ""
     import html as html_module
 
     return {k: html_module.unescape(v) for k, v in fields.items()}
@@ -233,3 +235,16 @@ def test_console_entry_list_filters(console: Console) -> None:
     with Session(console.engine) as session:
         total = len(list_entries(session))
     assert f"{total} entri" in editor.get("/console/entries").text
+
+
+def test_the_aspect_is_shown_kept_on_save_and_filters_the_list(console: Console) -> None:
+    editor = console.client("budi")
+    fields = edit_form(editor, "gaji-taiwan")
+    assert fields["aspect"] == "gaji"  # the form shows the entry's aspect
+    fields["id_answer"] = fields["id_answer"] + " Catatan uji aspek."
+    assert editor.post("/console/entries/gaji-taiwan", data={**fields, "action": "publish"}).status_code == 303
+    with Session(console.engine) as session:
+        saved = editing.get_entry(session, "gaji-taiwan")
+        assert "Catatan uji aspek." in saved.texts["id"].answer and saved.aspect == "gaji"
+    wages = editor.get("/console/entries", params={"aspect": "gaji"}).text
+    assert "gaji-taiwan" in wages and "syarat-taiwan" not in wages
