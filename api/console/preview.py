@@ -13,7 +13,7 @@ from bot.channels import telegram, whatsapp
 from knowledge.render import render_answer
 from knowledge.schema import EntryDoc, LanguageText, Source
 
-# WhatsApp shows *bold*, _italic_ and ~struck~ text; Telegram gets plain text (no parse mode) and shows the marks.
+# WhatsApp shows *bold*, _italic_ and ~struck~ text; Telegram gets HTML (bot/channels/telegram.py renders it).
 _WHATSAPP_MARKS = ((re.compile(r"\*([^*\n]+)\*"), "strong"), (re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)"), "em"),
                    (re.compile(r"~([^~\n]+)~"), "s"))
 
@@ -23,7 +23,7 @@ class Preview:
     """One language's answer as each channel shows it."""
 
     lang: str
-    telegram: list[str]
+    telegram: list[Markup]
     whatsapp: list[Markup]
     chars: int
 
@@ -60,6 +60,7 @@ def previews(fields: dict[str, Any]) -> list[Preview]:
     shown = []
     for lang in entry.texts:
         text = render_answer(entry, lang)
-        shown.append(Preview(lang=lang, telegram=telegram.split_text(text),
-                             whatsapp=[whatsapp_html(part) for part in whatsapp.split_text(text)], chars=len(text)))
+        # Telegram's parts are the HTML the adapter sends: every text in it is already escaped.
+        shown.append(Preview(lang=lang, telegram=[Markup(part) for part in telegram.message_parts(text)],
+                             whatsapp=[whatsapp_html(part) for part in whatsapp.text_parts(text)], chars=len(text)))
     return shown

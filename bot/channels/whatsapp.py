@@ -268,11 +268,16 @@ class Rendered:
     choices: tuple[str, ...] | None
 
 
-def _text_messages(text: str) -> list[dict[str, Any]]:
+def text_parts(text: str) -> list[str]:
+    """A reply's text as the bodies of one or more WhatsApp messages, with WhatsApp's own markers."""
     # Cut on the markup, never inside a styled run; the markers cost as much as in the markup, so each
     # rendered piece stays within the limit too.
     pieces = split_text(text, MAX_TEXT, can_cut=markup.safe_cut(text))
-    return [{"type": "text", "text": {"preview_url": False, "body": render_text(piece)}} for piece in pieces if piece]
+    return [render_text(piece) for piece in pieces if piece]
+
+
+def _text_messages(text: str) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": {"preview_url": False, "body": body}} for body in text_parts(text)]
 
 
 def _distinct(buttons: Iterable[Button]) -> list[Button]:

@@ -15,6 +15,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlmodel import Session
 
+from bot.channels.telegram import render_html
 from knowledge import editing
 from knowledge.loader import CSV_COLUMNS
 from tests.console.conftest import PASSWORD, Console, csrf_of
@@ -167,7 +168,7 @@ def test_an_unanswered_question_becomes_a_phrasing_and_then_matches(console: Con
     with Session(console.engine) as session:
         assert edited in editing.get_entry(session, "pemeriksaan-kesehatan").texts["id"].phrasings
         answer = editing.get_entry(session, "pemeriksaan-kesehatan").texts["id"].answer
-    bot_answer(console, 6_100_003, edited, answer.strip()[:40])
+    bot_answer(console, 6_100_003, edited, render_html(answer.strip())[:40])  # Telegram gets the answer as HTML
     assert_no_console_errors(browser)
 
 
