@@ -137,6 +137,11 @@ class Matcher:
         vocabulary.update(self.aspects.words)
         vocabulary = {w for w in vocabulary if w}
         self.normalizer = base.with_vocabulary(frozenset(vocabulary))
+        # Aspect cues by the form a message's words take after stemming too ("pendidikan" -> "didik").
+        self._aspect_of: dict[str, str] = dict(self.aspects.words)
+        for word, named in self.aspects.words.items():
+            for token in self.normalizer.tokens(word):
+                self._aspect_of.setdefault(token, named)
         self._aliases: dict[tuple[str, ...], str] = {}
         function_words = _read_words(FUNCTION_WORDS_FILE)
         for country in countries:
@@ -259,7 +264,7 @@ class Matcher:
         """
         content = [t for t in query if t not in self._function_words and t not in self._alias_words
                    and not t.isdigit() and len(t) > 1]
-        known = [t for t in content if t in self.bm25.idf or t in self.aspects.words]
+        known = [t for t in content if t in self.bm25.idf or t in self._aspect_of]
         if not content:
             return known, 0.0, False
         unknown = sum(ANSWER_ONLY_UNKNOWN if t in self.answer_bm25.idf else 1.0 for t in content if t not in known)
@@ -286,7 +291,7 @@ class Matcher:
         # uses counts half.
         aspect = self.entry_aspects[position]
         shared = sum(
-            1.0 if t in asked or (aspect and self.aspects.words.get(t) == aspect) else 0.5 if t in told else 0.0
+            1.0 if t in asked or (aspect and self._aspect_of.get(t) == aspect) else 0.5 if t in told else 0.0
             for t in known
         )
         return shared < MIN_SHARED_CONTENT

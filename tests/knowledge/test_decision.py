@@ -136,3 +136,9 @@ def test_a_story_about_a_tourist_visa_job_gets_the_scam_answer(seed_snapshot: Sn
 def test_an_english_question_is_flagged_english_and_an_indonesian_one_is_not(seed_snapshot: Snapshot) -> None:
     assert seed_snapshot.match("how long is the work contract in korea").lang == "en"
     assert seed_snapshot.match("berapa lama kontrak kerja di korea").lang is None
+
+
+def test_an_aspect_cue_counts_as_known_in_its_stemmed_form_too(seed_snapshot: Snapshot) -> None:
+    # "pendidikan" names the requirements aspect; the stemmer turns it into "didik", which only answers use.
+    result = seed_snapshot.match("pendidikan terakhirnya harus apa", country="SG")
+    assert result.decision == "answer" and result.entry_id == "syarat-singapura", result.features
