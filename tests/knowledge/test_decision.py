@@ -142,3 +142,23 @@ def test_an_aspect_cue_counts_as_known_in_its_stemmed_form_too(seed_snapshot: Sn
     # "pendidikan" names the requirements aspect; the stemmer turns it into "didik", which only answers use.
     result = seed_snapshot.match("pendidikan terakhirnya harus apa", country="SG")
     assert result.decision == "answer" and result.entry_id == "syarat-singapura", result.features
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("kerja pabrik di kaohsiung", "TW"),
+        ("majikan sy tinggal di osaka", "JP"),
+        ("lewat program tokutei ginou", "JP"),
+        ("daftar eps tahun depan", "KR"),
+        ("ikut triple win jadi perawat", "DE"),
+        ("kerja di jeddah", "SA"),
+    ],
+)
+def test_a_city_or_a_scheme_names_its_country(seed_snapshot: Snapshot, text: str, country: str) -> None:
+    assert seed_snapshot.match(text).countries == (country,)
+
+
+def test_kl_is_not_read_as_kuala_lumpur(seed_snapshot: Snapshot) -> None:
+    # Two-letter aliases are skipped: "kl" is chat shorthand for "kalau" far more often than for Kuala Lumpur.
+    assert seed_snapshot.match("kl gajinya kecil gimana").countries == ()
