@@ -404,6 +404,10 @@ class Matcher:
         """ASPECT of COUNTRY: the country's entry on that aspect wins; else the general one, said to be general."""
         stand_in = self.aspects.accepted(aspects)
         own = [s for s in scored if self.entry_countries[s[1]] & wanted and self.entry_aspects[s[1]] in stand_in]
+        # The aspect asked first is the question; a later one is a detail of it ("gaji … kontrak baru berapa"):
+        # when the country has an entry on the first, an entry on a later one does not compete.
+        if any(self.entry_aspects[s[1]] == aspects[0] for s in own):
+            own = [s for s in own if self.entry_aspects[s[1]] not in aspects[1:]]
         general = [s for s in scored if not self.entry_countries[s[1]] and self.entry_aspects[s[1]] in aspects]
         placed = [s for s in scored if self.entry_countries[s[1]] & wanted]
         fitting = own or general

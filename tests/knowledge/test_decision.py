@@ -162,3 +162,10 @@ def test_a_city_or_a_scheme_names_its_country(seed_snapshot: Snapshot, text: str
 def test_kl_is_not_read_as_kuala_lumpur(seed_snapshot: Snapshot) -> None:
     # Two-letter aliases are skipped: "kl" is chat shorthand for "kalau" far more often than for Kuala Lumpur.
     assert seed_snapshot.match("kl gajinya kecil gimana").countries == ()
+
+
+def test_the_aspect_asked_first_wins_over_a_later_detail(seed_snapshot: Snapshot) -> None:
+    # The wage is asked; the contract only says which wage. Hong Kong has entries on both aspects.
+    result = seed_snapshot.match("upah buruh migran hongkong buat kontrak yang baru tuh brp")
+    assert result.aspects[:2] == ("gaji", "kontrak")
+    assert (result.decision, result.entry_id) == ("answer", "gaji-hongkong"), result.candidates
