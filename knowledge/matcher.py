@@ -429,6 +429,11 @@ class Matcher:
             fitting = [s for s in scored if self.entry_aspects[s[1]] in (None, *stand_in)]
             return self._score_decision(fitting, 2, th, base)
         base["features"]["rule"] = "aspect-general"
+        if placed and general and placed[0][0] - general[0][0] >= th.get("general_override", th["aspect_override"]):
+            # The country has no entry on this aspect, but one of its entries fits better than any general one
+            # ("agency fee in Hong Kong" is on its rights card): decide by score, as for an override.
+            base["features"]["rule"] = "general-override"
+            return self._score_decision(scored, 2, th, base)
         if not general:
             return MatchResult("fallback", None, 0.0, **base)
         result = self._score_decision(general, 2, {**th, "margin": th["general_margin"]}, base)

@@ -169,3 +169,11 @@ def test_the_aspect_asked_first_wins_over_a_later_detail(seed_snapshot: Snapshot
     result = seed_snapshot.match("upah buruh migran hongkong buat kontrak yang baru tuh brp")
     assert result.aspects[:2] == ("gaji", "kontrak")
     assert (result.decision, result.entry_id) == ("answer", "gaji-hongkong"), result.candidates
+
+
+def test_a_countrys_better_fitting_entry_beats_the_general_entry_of_an_aspect_it_lacks(seed_snapshot: Snapshot) -> None:
+    # Taiwan has no cost entry; its rights card covers the monthly agency fee and fits far better than the
+    # general placement-cost entry.
+    result = seed_snapshot.match("biaya agensi di taiwan tiap bulan")
+    assert result.features["rule"] == "general-override"
+    assert (result.decision, result.entry_id) == ("answer", "hak-taiwan"), result.candidates
