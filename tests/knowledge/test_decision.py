@@ -177,3 +177,14 @@ def test_a_countrys_better_fitting_entry_beats_the_general_entry_of_an_aspect_it
     result = seed_snapshot.match("biaya agensi di taiwan tiap bulan")
     assert result.features["rule"] == "general-override"
     assert (result.decision, result.entry_id) == ("answer", "hak-taiwan"), result.candidates
+
+
+def test_a_short_message_wholly_inside_one_entrys_questions_is_answered(seed_snapshot: Snapshot) -> None:
+    # Two words, both in the medical-cost entry's questions, ahead of the medical-check entry: no need to ask.
+    result = seed_snapshot.match("ongkos medical")
+    assert result.features["rule"] == "short-covered"
+    assert (result.decision, result.entry_id) == ("answer", "biaya-cek-kesehatan"), result.candidates
+
+
+def test_one_shared_word_is_still_too_short_to_answer(seed_snapshot: Snapshot) -> None:
+    assert seed_snapshot.match("paspor").decision != "answer"
