@@ -28,6 +28,7 @@ from knowledge.schema import CountryDoc, EntryDoc
 
 CALIBRATION_FILE = Path(__file__).parent / "calibration.yaml"
 FUNCTION_WORDS_FILE = Path(__file__).parent / "lexicon" / "function_words.txt"
+SCHEMES_FILE = Path(__file__).parent / "lexicon" / "schemes.yaml"
 ANSWER_ONLY_UNKNOWN = 0.75  # a word only answers use ("polisi" in "lapor polisi") says little about the question
 CORRECTED_UNKNOWN = 0.5  # a word the normaliser had to guess is half unknown
 MIN_SHARED_CONTENT = 2  # next to an unknown word, the entry must share this many known words of the message
@@ -151,8 +152,14 @@ class Matcher:
                 is_code = alias == country.code.lower() and alias not in function_words
                 if surface and (len(surface) > 1 or len(surface[0]) > 2 or is_code):
                     self._aliases.setdefault(surface, country.code)
-        self._longest_alias = max((len(a) for a in self._aliases), default=1)
         self._alias_words = frozenset(w for alias in self._aliases for w in alias)
+        # A scheme names its country too ("eps" → Korea), but it stays a content word: it is what the message is about.
+        known_codes = {c.code for c in countries}
+        for scheme, code in _read_schemes(SCHEMES_FILE).items():
+            surface = self.normalizer.analyse(scheme).surface
+            if surface and code in known_codes:
+                self._aliases.setdefault(surface, code)
+        self._longest_alias = max((len(a) for a in self._aliases), default=1)
         self._function_words = _read_words(FUNCTION_WORDS_FILE) | lexicon.fillers | FOLLOW_UP_WORDS
         self._build_index()
 
@@ -531,6 +538,12 @@ class Matcher:
         if wanted:
             return c["context_agree"] if entry_countries & wanted else c["context_conflict"]
         return 0.0
+
+
+def _read_schemes(path: Path) -> dict[str, str]:
+    """Placement schemes and the country each one implies (data in lexicon/schemes.yaml)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(scheme).lower(): str(code) for code, schemes in data.items() for scheme in schemes or ()}
 
 
 def _read_words(path: Path) -> frozenset[str]:

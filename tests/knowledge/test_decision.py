@@ -188,3 +188,10 @@ def test_a_short_message_wholly_inside_one_entrys_questions_is_answered(seed_sna
 
 def test_one_shared_word_is_still_too_short_to_answer(seed_snapshot: Snapshot) -> None:
     assert seed_snapshot.match("paspor").decision != "answer"
+
+
+def test_a_scheme_names_its_country_and_stays_what_the_message_is_about(seed_snapshot: Snapshot) -> None:
+    # "eps" is the subject here: were it only a country name, two known words would be too few to answer.
+    result = seed_snapshot.match("ijazah smp boleh daftar eps?")
+    assert result.countries == ("KR",)
+    assert result.features["rule"] != "unknown-subject", result.candidates
