@@ -468,6 +468,11 @@ class Matcher:
         if best >= th["clarify"] and self._short_and_covered(best_feats, best - second, base["features"], th):
             base["features"]["rule"] = "short-covered"
             return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
+        if (best >= th["clarify"] and second <= th.get("lead_ratio", 0.0) * best
+                and best - second >= th.get("lead_margin", 1.0) and best_feats["coverage"] >= th.get("lead_coverage", 1.0)):
+            # A long message scores low against every phrasing, but one entry stands far above the rest.
+            base["features"]["rule"] = "clear-lead"
+            return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
         if best >= th["clarify"] and best_feats["coverage"] >= th["min_coverage"] * 0.75:
             options = tuple(self.entry_ids[i] for s, i, _ in scored[:MAX_OPTIONS] if s >= best - th["clarify_band"])
             if len(options) == 1 and len(scored) > 1:

@@ -195,3 +195,12 @@ def test_a_scheme_names_its_country_and_stays_what_the_message_is_about(seed_sna
     result = seed_snapshot.match("ijazah smp boleh daftar eps?")
     assert result.countries == ("KR",)
     assert result.features["rule"] != "unknown-subject", result.candidates
+
+
+def test_a_long_message_with_one_entry_far_ahead_is_answered(seed_snapshot: Snapshot) -> None:
+    # Chatty words keep every score low, but the family-consent entry stands far above the runner-up.
+    result = seed_snapshot.match("ijin dari orang tua itu harus ditandatangani siapa aja sih, aku bingung banget")
+    assert result.features["rule"] == "clear-lead"
+    assert (result.decision, result.entry_id) == ("answer", "surat-izin-keluarga"), result.candidates
+    second = result.candidates[1][1]
+    assert second <= 0.75 * result.candidates[0][1]
