@@ -204,3 +204,10 @@ def test_a_long_message_with_one_entry_far_ahead_is_answered(seed_snapshot: Snap
     assert (result.decision, result.entry_id) == ("answer", "surat-izin-keluarga"), result.candidates
     second = result.candidates[1][1]
     assert second <= 0.75 * result.candidates[0][1]
+
+
+def test_se_plus_a_unit_of_time_reads_as_per_unit(seed_snapshot: Snapshot) -> None:
+    # The content says "per bulan"; "sebulan" must meet it rather than stay an unknown word.
+    result = seed_snapshot.match("dapat libur berapa hari sebulan", country="TW")
+    assert "per bulan" in result.normalized
+    assert (result.decision, result.entry_id) == ("answer", "hak-taiwan"), result.candidates
