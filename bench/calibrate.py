@@ -81,6 +81,9 @@ def _noisy(text: str, rng: random.Random) -> list[tuple[str, str]]:
     if long_words:
         out.append((_replace_word(words, rng.choice(long_words), lambda w: VOWELS.sub("", w)), "vowels"))
         out.append((_replace_word(words, rng.choice(long_words), lambda w: _swap(w, rng)), "swap"))
+    if len(long_words) >= 2:
+        # SMS style drops the vowels of every long word at once ("syrt jd pkrja migrn").
+        out.append((" ".join(VOWELS.sub("", w) if i in long_words else w for i, w in enumerate(words)), "vowels-all"))
     out.append((f"{rng.choice(CHAT_WORDS)} {text} {rng.choice(CHAT_WORDS)}", "chat"))
     out.append((text + text[-1] * 2 + "?", "elongation"))
     return out

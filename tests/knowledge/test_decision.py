@@ -136,3 +136,78 @@ def test_a_story_about_a_tourist_visa_job_gets_the_scam_answer(seed_snapshot: Sn
 def test_an_english_question_is_flagged_english_and_an_indonesian_one_is_not(seed_snapshot: Snapshot) -> None:
     assert seed_snapshot.match("how long is the work contract in korea").lang == "en"
     assert seed_snapshot.match("berapa lama kontrak kerja di korea").lang is None
+
+
+def test_an_aspect_cue_counts_as_known_in_its_stemmed_form_too(seed_snapshot: Snapshot) -> None:
+    # "pendidikan" names the requirements aspect; the stemmer turns it into "didik", which only answers use.
+    result = seed_snapshot.match("pendidikan terakhirnya harus apa", country="SG")
+    assert result.decision == "answer" and result.entry_id == "syarat-singapura", result.features
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("kerja pabrik di kaohsiung", "TW"),
+        ("majikan sy tinggal di osaka", "JP"),
+        ("lewat program tokutei ginou", "JP"),
+        ("daftar eps tahun depan", "KR"),
+        ("ikut triple win jadi perawat", "DE"),
+        ("kerja di jeddah", "SA"),
+    ],
+)
+def test_a_city_or_a_scheme_names_its_country(seed_snapshot: Snapshot, text: str, country: str) -> None:
+    assert seed_snapshot.match(text).countries == (country,)
+
+
+def test_kl_is_not_read_as_kuala_lumpur(seed_snapshot: Snapshot) -> None:
+    # Two-letter aliases are skipped: "kl" is chat shorthand for "kalau" far more often than for Kuala Lumpur.
+    assert seed_snapshot.match("kl gajinya kecil gimana").countries == ()
+
+
+def test_the_aspect_asked_first_wins_over_a_later_detail(seed_snapshot: Snapshot) -> None:
+    # The wage is asked; the contract only says which wage. Hong Kong has entries on both aspects.
+    result = seed_snapshot.match("upah buruh migran hongkong buat kontrak yang baru tuh brp")
+    assert result.aspects[:2] == ("gaji", "kontrak")
+    assert (result.decision, result.entry_id) == ("answer", "gaji-hongkong"), result.candidates
+
+
+def test_a_countrys_better_fitting_entry_beats_the_general_entry_of_an_aspect_it_lacks(seed_snapshot: Snapshot) -> None:
+    # Taiwan has no cost entry; its rights card covers the monthly agency fee and fits far better than the
+    # general placement-cost entry.
+    result = seed_snapshot.match("biaya agensi di taiwan tiap bulan")
+    assert result.features["rule"] == "general-override"
+    assert (result.decision, result.entry_id) == ("answer", "hak-taiwan"), result.candidates
+
+
+def test_a_short_message_wholly_inside_one_entrys_questions_is_answered(seed_snapshot: Snapshot) -> None:
+    # Two words, both in the medical-cost entry's questions, ahead of the medical-check entry: no need to ask.
+    result = seed_snapshot.match("ongkos medical")
+    assert result.features["rule"] == "short-covered"
+    assert (result.decision, result.entry_id) == ("answer", "biaya-cek-kesehatan"), result.candidates
+
+
+def test_one_shared_word_is_still_too_short_to_answer(seed_snapshot: Snapshot) -> None:
+    assert seed_snapshot.match("paspor").decision != "answer"
+
+
+def test_a_scheme_names_its_country_and_stays_what_the_message_is_about(seed_snapshot: Snapshot) -> None:
+    # "eps" is the subject here: were it only a country name, two known words would be too few to answer.
+    result = seed_snapshot.match("ijazah smp boleh daftar eps?")
+    assert result.countries == ("KR",)
+    assert result.features["rule"] != "unknown-subject", result.candidates
+
+
+def test_a_long_message_with_one_entry_far_ahead_is_answered(seed_snapshot: Snapshot) -> None:
+    # Chatty words keep every score low, but the family-consent entry stands far above the runner-up.
+    result = seed_snapshot.match("ijin dari orang tua itu harus ditandatangani siapa aja sih, aku bingung banget")
+    assert result.features["rule"] == "clear-lead"
+    assert (result.decision, result.entry_id) == ("answer", "surat-izin-keluarga"), result.candidates
+    second = result.candidates[1][1]
+    assert second <= 0.75 * result.candidates[0][1]
+
+
+def test_se_plus_a_unit_of_time_reads_as_per_unit(seed_snapshot: Snapshot) -> None:
+    # The content says "per bulan"; "sebulan" must meet it rather than stay an unknown word.
+    result = seed_snapshot.match("dapat libur berapa hari sebulan", country="TW")
+    assert "per bulan" in result.normalized
+    assert (result.decision, result.entry_id) == ("answer", "hak-taiwan"), result.candidates
