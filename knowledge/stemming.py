@@ -32,7 +32,7 @@ _PREFIXES = (
 )
 
 
-class _SetDictionary(ArrayDictionary):  # type: ignore[misc]
+class _SetDictionary(ArrayDictionary):
     """Sastrawi's root-word dictionary with constant-time lookups."""
 
     def __init__(self, words: Iterable[str]) -> None:
