@@ -9,11 +9,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from bot import markup
 from bot.channels import telegram, whatsapp
+from bot.channels.base import split_text
 from knowledge.render import render_answer
 from knowledge.schema import EntryDoc, LanguageText, Source
 
-# WhatsApp shows *bold*, _italic_ and ~struck~ text; Telegram gets plain text (no parse mode) and shows the marks.
+# WhatsApp shows *bold*, _italic_ and ~struck~ text; Telegram gets HTML (bot.channels.telegram.message_parts).
 _WHATSAPP_MARKS = ((re.compile(r"\*([^*\n]+)\*"), "strong"), (re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)"), "em"),
                    (re.compile(r"~([^~\n]+)~"), "s"))
 
@@ -23,7 +25,7 @@ class Preview:
     """One language's answer as each channel shows it."""
 
     lang: str
-    telegram: list[str]
+    telegram: list[Markup]
     whatsapp: list[Markup]
     chars: int
 
@@ -34,6 +36,17 @@ def whatsapp_html(text: str) -> Markup:
     for pattern, tag in _WHATSAPP_MARKS:
         html = pattern.sub(rf"<{tag}>\1</{tag}>", html)
     return Markup(html)
+
+
+def telegram_html(text: str) -> list[Markup]:
+    """An answer as the Telegram messages it is sent as: HTML whose text telegram.html_span escaped."""
+    return [Markup(part) for part in telegram.message_parts(text)]
+
+
+def whatsapp_bubbles(text: str) -> list[Markup]:
+    """An answer as the WhatsApp messages it is sent as, cut where the adapter cuts it, shown as HTML."""
+    pieces = split_text(text, whatsapp.MAX_TEXT, can_cut=markup.safe_cut(text))
+    return [whatsapp_html(whatsapp.render_text(piece)) for piece in pieces if piece]
 
 
 def _date(value: str) -> dt.date:
@@ -50,8 +63,9 @@ def _loose_entry(fields: dict[str, Any]) -> EntryDoc:
              for lang in ("id", "en") if fields.get(f"{lang}_answer", "").strip()}
     sources = [Source.model_construct(url=s.get("url", ""), title=s.get("title") or s.get("url") or "-", date=None)
                for s in fields.get("sources", [])]
-    return EntryDoc.model_construct(id=fields.get("id") or "preview", texts=texts, sources=sources,
-                                    reviewed_at=_date(fields.get("reviewed_at", "")))
+    return EntryDoc.model_construct(id=fields.get("id") or "preview", topic=fields.get("topic") or "requirements",
+                                    texts=texts, sources=sources, reviewed_at=_date(fields.get("reviewed_at", "")),
+                                    review_due=_date(fields.get("review_due", "")))
 
 
 def previews(fields: dict[str, Any]) -> list[Preview]:
@@ -60,6 +74,6 @@ def previews(fields: dict[str, Any]) -> list[Preview]:
     shown = []
     for lang in entry.texts:
         text = render_answer(entry, lang)
-        shown.append(Preview(lang=lang, telegram=telegram.split_text(text),
-                             whatsapp=[whatsapp_html(part) for part in whatsapp.split_text(text)], chars=len(text)))
+        shown.append(Preview(lang=lang, telegram=telegram_html(text), whatsapp=whatsapp_bubbles(text),
+                             chars=len(text)))
     return shown
