@@ -232,7 +232,7 @@ def _sources(runtime: Any) -> _Union:
 
 def exposition(runtime: Any) -> bytes:
     """The metrics text: this process's (or every worker's, in multiprocess mode) plus the scrape-time gauges."""
-    return generate_latest(_sources(runtime))  # type: ignore[arg-type]
+    return generate_latest(_sources(runtime))
 
 
 @asynccontextmanager
@@ -245,7 +245,7 @@ async def separate_listener(runtime: Any) -> AsyncIterator[None]:
     settings = runtime.settings
     try:
         server, _thread = start_http_server(settings.metrics_port, addr=settings.metrics_host,
-                                            registry=_sources(runtime))  # type: ignore[arg-type]
+                                            registry=_sources(runtime))
     except OSError as error:
         log.debug("metrics port %s not taken by this worker: %s", settings.metrics_port, error)
         yield
