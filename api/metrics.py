@@ -81,9 +81,9 @@ def label(value: str | None, default: str = "unknown") -> str:
 def _route_templates(app: Any) -> dict[int, str]:
     """id(route) -> its full path template (prefixes of included routers too), built once per app."""
     state = getattr(app, "state", None)
-    cached = getattr(state, "route_templates", None) if state is not None else None
+    cached: dict[int, str] | None = getattr(state, "route_templates", None) if state is not None else None
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     templates: dict[int, str] = {}
     try:  # FastAPI >= 0.16x nests included routers; this walks them with their prefixes
         from fastapi.routing import iter_route_contexts

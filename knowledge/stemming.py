@@ -52,7 +52,8 @@ def _stemmer() -> Stemmer:
 
 def root_words() -> frozenset[str]:
     """The Indonesian root words Sastrawi knows."""
-    return _stemmer().get_dictionary().words  # type: ignore[no-any-return]
+    words: frozenset[str] = _stemmer().get_dictionary().words  # Sastrawi is untyped: our _SetDictionary's set
+    return words
 
 
 def _colloquial_forms(word: str) -> list[str]:
