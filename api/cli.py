@@ -323,7 +323,8 @@ def _default_sqlite_here(url: str) -> bool:
     """True for the default `sqlite:///desmigratif.db`, i.e. a file in whatever folder the command ran in."""
     from api.settings import Settings
 
-    return url == Settings.model_fields["database_url"].default
+    default: str = Settings.model_fields["database_url"].default  # pydantic types a field's default as Any
+    return url == default
 
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:

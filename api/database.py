@@ -57,7 +57,7 @@ def seed(engine: Engine) -> ImportReport | None:
     """Import the bundled content if the database has no entry yet."""
     with Session(engine) as session:
         if engine.dialect.name == "postgresql":
-            session.exec(text("SELECT pg_advisory_xact_lock(:id)").bindparams(id=_MIGRATION_LOCK_ID + 1))  # type: ignore[call-overload]
+            session.exec(text("SELECT pg_advisory_xact_lock(:id)").bindparams(id=_MIGRATION_LOCK_ID + 1))  # type: ignore[call-overload]  # sqlmodel types exec() for select() only
         elif engine.dialect.name == "sqlite":
             # Write lock first: a read ("is it empty?") that later writes fails at once with "database is
             # locked" when another process wrote in between (SQLite does not wait there); this waits instead.

@@ -81,9 +81,9 @@ def label(value: str | None, default: str = "unknown") -> str:
 def _route_templates(app: Any) -> dict[int, str]:
     """id(route) -> its full path template (prefixes of included routers too), built once per app."""
     state = getattr(app, "state", None)
-    cached = getattr(state, "route_templates", None) if state is not None else None
+    cached: dict[int, str] | None = getattr(state, "route_templates", None) if state is not None else None
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     templates: dict[int, str] = {}
     try:  # FastAPI >= 0.16x nests included routers; this walks them with their prefixes
         from fastapi.routing import iter_route_contexts
@@ -232,7 +232,7 @@ def _sources(runtime: Any) -> _Union:
 
 def exposition(runtime: Any) -> bytes:
     """The metrics text: this process's (or every worker's, in multiprocess mode) plus the scrape-time gauges."""
-    return generate_latest(_sources(runtime))  # type: ignore[arg-type]
+    return generate_latest(_sources(runtime))
 
 
 @asynccontextmanager
@@ -245,7 +245,7 @@ async def separate_listener(runtime: Any) -> AsyncIterator[None]:
     settings = runtime.settings
     try:
         server, _thread = start_http_server(settings.metrics_port, addr=settings.metrics_host,
-                                            registry=_sources(runtime))  # type: ignore[arg-type]
+                                            registry=_sources(runtime))
     except OSError as error:
         log.debug("metrics port %s not taken by this worker: %s", settings.metrics_port, error)
         yield

@@ -43,13 +43,14 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.models import OutboxRow, ProcessedEventRow
 from knowledge.models import utcnow
 
 DEFAULT_LEASE_SECONDS = 60.0
 UNDELIVERED = ("pending", "sending")
+# SQLModel does not declare __table__ to type checkers; SQLAlchemy sets it on every table model.
 _EVENTS = ProcessedEventRow.__table__  # type: ignore[attr-defined]
 _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 log = logging.getLogger(__name__)
@@ -290,7 +291,7 @@ def _undelivered(connection: Connection, channel: str, user_id: str) -> bool:
 def failed_sends(engine: Engine, channel: str | None = None) -> list[OutboxRow]:
     """Outbound messages not delivered (waiting or given up), oldest first."""
     with Session(engine) as session:
-        query = select(OutboxRow).where(OutboxRow.status != "sent").order_by(OutboxRow.id)  # type: ignore[arg-type]
+        query = select(OutboxRow).where(OutboxRow.status != "sent").order_by(col(OutboxRow.id))
         if channel:
             query = query.where(OutboxRow.channel == channel)
         return list(session.exec(query))

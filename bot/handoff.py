@@ -375,7 +375,7 @@ def add_staff_message(engine: Engine, handoff_id: int, *, author: str, text: str
             if found is not None:
                 return int(found)
         # The first reply claims a waiting ticket; the UPDATE is conditional, so one officer wins a race.
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(HandoffRow).where(col(HandoffRow.id) == handoff_id, col(HandoffRow.status) == "waiting")
             .values(status="active", claimed_by=author[:100], claimed_at=now)
         )
@@ -412,7 +412,7 @@ def _line_of(session: Session, source_ref: str, handoff_id: int) -> int | None:
     if found[1] != handoff_id:
         raise KeyReused(f"this Idempotency-Key was already used for handoff {found[1]}; use a new key for "
                         f"handoff {handoff_id}")
-    return int(found[0])
+    return found[0]
 
 
 def close_ticket(engine: Engine, handoff_id: int, *, actor: str, note: str | None = None, reason: str = "staff",
@@ -433,7 +433,7 @@ def close_ticket(engine: Engine, handoff_id: int, *, actor: str, note: str | Non
         if not admin:  # in the UPDATE itself, so a claim by someone else a moment before is honoured
             condition.append(or_(col(HandoffRow.claimed_by).is_(None), col(HandoffRow.claimed_by) == actor[:100],
                                  col(HandoffRow.status) == "waiting"))
-        closed = session.exec(  # type: ignore[call-overload]
+        closed = session.exec(
             update(HandoffRow).where(*condition)
             .values(status="closed", closed_by=actor[:100], closed_at=now, close_note=note, last_activity=now)
         ).rowcount
@@ -622,7 +622,7 @@ def delete_user_handoffs(engine: Engine, channel: str, user_id: str, *, now: dt.
         if not rows:
             return 0
         ids = [row.id for row in rows]
-        session.exec(delete(HandoffMessageRow).where(col(HandoffMessageRow.handoff_id).in_(ids)))  # type: ignore[call-overload]
+        session.exec(delete(HandoffMessageRow).where(col(HandoffMessageRow.handoff_id).in_(ids)))
         for row in rows:
             assert row.id is not None
             if row.status not in OPEN:

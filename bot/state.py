@@ -29,7 +29,7 @@ from knowledge.models import utcnow
 from knowledge.store import record_feedback, record_unanswered
 
 MAX_KEY_CHARS = 100  # the width of conversations.user_id
-_TABLE: Table = ConversationRow.__table__  # type: ignore[attr-defined]
+_TABLE: Table = ConversationRow.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 log = logging.getLogger(__name__)
 
 

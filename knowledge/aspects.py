@@ -59,9 +59,9 @@ class AspectCues:
                     found.append((i, aspect))
                     phrased.add(aspect)
             for i, token in enumerate(tokens):
-                aspect = self.words.get(token)
-                if aspect and not used[i]:
-                    found.append((i, aspect))
+                named = self.words.get(token)
+                if named and not used[i]:
+                    found.append((i, named))
         # A phrase says more than a word ("gaji … tidak dibayar" asks about a right, not the wage level).
         ordered = [aspect for _i, aspect in sorted(found, key=lambda f: (f[1] not in phrased, f[0]))]
         return tuple(dict.fromkeys(ordered))

@@ -85,7 +85,7 @@ def _asks_for_person(tokens: Sequence[str], cues: HandoffCues, fillers: frozense
                 _in(t, cues.asks) for t in tokens[i + 1: i + 1 + cues.reach]):
             return True
         if _person_at(tokens, i, cues):
-            neighbours = tokens[max(0, i - 1): i] + tokens[i + 1: i + 2]
+            neighbours = [*tokens[max(0, i - 1): i], *tokens[i + 1: i + 2]]
             if any(_in(n, cues.real) for n in neighbours) and not _in(token, cues.real):
                 return True
     content = [t for t in tokens if t not in fillers]

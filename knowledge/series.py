@@ -30,9 +30,11 @@ def turn_series(session: Session, start: dt.date, end: dt.date) -> list[Day]:
     """Every day from `start` to `end` (inclusive, days without turns as zeros), oldest first."""
     if end < start:
         return []
-    query = (select(TurnStatRow.day, TurnStatRow.decision, TurnStatRow.channel, func.sum(TurnStatRow.count))
+    # col(): sqlmodel's select() overloads do not accept a plain `date` attribute as a column.
+    query = (select(col(TurnStatRow.day), col(TurnStatRow.decision), col(TurnStatRow.channel),
+                    func.sum(TurnStatRow.count))
              .where(col(TurnStatRow.day) >= start, col(TurnStatRow.day) <= end)
-             .group_by(TurnStatRow.day, TurnStatRow.decision, TurnStatRow.channel))
+             .group_by(col(TurnStatRow.day), col(TurnStatRow.decision), col(TurnStatRow.channel)))
     decisions: dict[dt.date, Counter[str]] = {}
     channels: dict[dt.date, Counter[str]] = {}
     for day, decision, channel, count in session.exec(query):

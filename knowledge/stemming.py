@@ -32,7 +32,7 @@ _PREFIXES = (
 )
 
 
-class _SetDictionary(ArrayDictionary):  # type: ignore[misc]
+class _SetDictionary(ArrayDictionary):
     """Sastrawi's root-word dictionary with constant-time lookups."""
 
     def __init__(self, words: Iterable[str]) -> None:
@@ -52,7 +52,8 @@ def _stemmer() -> Stemmer:
 
 def root_words() -> frozenset[str]:
     """The Indonesian root words Sastrawi knows."""
-    return _stemmer().get_dictionary().words  # type: ignore[no-any-return]
+    words: frozenset[str] = _stemmer().get_dictionary().words  # Sastrawi is untyped: our _SetDictionary's set
+    return words
 
 
 def _colloquial_forms(word: str) -> list[str]:

@@ -90,7 +90,7 @@ def list_entries(session: Session, statuses: Iterable[str] | None = None) -> lis
     """All entries (optionally only those with the given statuses), ordered by id."""
     query = select(EntryRow).order_by(EntryRow.id)
     if statuses is not None:
-        query = query.where(EntryRow.status.in_(list(statuses)))  # type: ignore[attr-defined]
+        query = query.where(col(EntryRow.status).in_(list(statuses)))
     return [entry_doc(row) for row in session.exec(query)]
 
 

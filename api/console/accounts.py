@@ -152,7 +152,7 @@ def change_password(session: Session, user: UserRow, *, current: str, new: str) 
 
 def _wait_after(failures: int) -> dt.timedelta:
     doublings = max(0, failures - FREE_FAILURES - 1)
-    return min(LONGEST_WAIT, FIRST_WAIT * (2 ** min(doublings, 10)))
+    return min(LONGEST_WAIT, FIRST_WAIT * (1 << min(doublings, 10)))  # 2**n, typed as int
 
 
 def sign_in(session: Session, name: str, password: str) -> UserRow:
@@ -222,9 +222,9 @@ def find_session(session: Session, token: str, *, touch: bool = True) -> SignedI
 
 def end_session(session: Session, token_hash: str) -> None:
     """Sign out one browser."""
-    session.exec(delete(ConsoleSessionRow).where(col(ConsoleSessionRow.token_hash) == token_hash))  # type: ignore[call-overload]
+    session.exec(delete(ConsoleSessionRow).where(col(ConsoleSessionRow.token_hash) == token_hash))
 
 
 def end_sessions(session: Session, user_id: int) -> None:
     """Sign an account out everywhere."""
-    session.exec(delete(ConsoleSessionRow).where(col(ConsoleSessionRow.user_id) == user_id))  # type: ignore[call-overload]
+    session.exec(delete(ConsoleSessionRow).where(col(ConsoleSessionRow.user_id) == user_id))

@@ -54,7 +54,7 @@ def stacked_bars(days: list[dt.date], layers: list[Layer], *, label: str) -> Mar
     every = max(1, len(days) // 8)
     for index, day in enumerate(days):
         x = LEFT + index * slot + (slot - bar) / 2
-        base = TOP + plot_h
+        base: float = TOP + plot_h
         for layer in layers:
             count = layer.values[index]
             if not count:

@@ -25,7 +25,7 @@ def doc_fields(doc: EntryDoc) -> dict[str, Any]:
         "id": doc.id, "topic": doc.topic, "aspect": doc.aspect or "", "countries": ", ".join(doc.countries),
         "reviewed_at": doc.reviewed_at.isoformat(), "review_due": doc.review_due.isoformat(),
         "related": ", ".join(doc.related),
-        "sources": [{"url": s.url, "title": s.title, "date": str(s.date or "")} for s in doc.sources],
+        "sources": [{"url": s.url, "title": s.title, "date": s.date or ""} for s in doc.sources],
     }
     for lang in LANGUAGES:
         text = doc.texts.get(lang)

@@ -13,7 +13,7 @@ from bot.channels import telegram, whatsapp
 from knowledge.render import render_answer
 from knowledge.schema import EntryDoc, LanguageText, Source
 
-# WhatsApp shows *bold*, _italic_ and ~struck~ text; Telegram gets HTML (bot/channels/telegram.py renders it).
+# WhatsApp shows *bold*, _italic_ and ~struck~ text; Telegram gets HTML (bot.channels.telegram.message_parts).
 _WHATSAPP_MARKS = ((re.compile(r"\*([^*\n]+)\*"), "strong"), (re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)"), "em"),
                    (re.compile(r"~([^~\n]+)~"), "s"))
 
@@ -36,6 +36,16 @@ def whatsapp_html(text: str) -> Markup:
     return Markup(html)
 
 
+def telegram_html(text: str) -> list[Markup]:
+    """An answer as the Telegram messages it is sent as: HTML whose text telegram.html_span escaped."""
+    return [Markup(part) for part in telegram.message_parts(text)]
+
+
+def whatsapp_bubbles(text: str) -> list[Markup]:
+    """An answer as the WhatsApp messages it is sent as, cut where the adapter cuts it, shown as HTML."""
+    return [whatsapp_html(body) for body in whatsapp.text_parts(text)]
+
+
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -50,8 +60,9 @@ def _loose_entry(fields: dict[str, Any]) -> EntryDoc:
              for lang in ("id", "en") if fields.get(f"{lang}_answer", "").strip()}
     sources = [Source.model_construct(url=s.get("url", ""), title=s.get("title") or s.get("url") or "-", date=None)
                for s in fields.get("sources", [])]
-    return EntryDoc.model_construct(id=fields.get("id") or "preview", texts=texts, sources=sources,
-                                    reviewed_at=_date(fields.get("reviewed_at", "")))
+    return EntryDoc.model_construct(id=fields.get("id") or "preview", topic=fields.get("topic") or "requirements",
+                                    texts=texts, sources=sources, reviewed_at=_date(fields.get("reviewed_at", "")),
+                                    review_due=_date(fields.get("review_due", "")))
 
 
 def previews(fields: dict[str, Any]) -> list[Preview]:
@@ -60,7 +71,6 @@ def previews(fields: dict[str, Any]) -> list[Preview]:
     shown = []
     for lang in entry.texts:
         text = render_answer(entry, lang)
-        # Telegram's parts are the HTML the adapter sends: every text in it is already escaped.
-        shown.append(Preview(lang=lang, telegram=[Markup(part) for part in telegram.message_parts(text)],
-                             whatsapp=[whatsapp_html(part) for part in whatsapp.text_parts(text)], chars=len(text)))
+        shown.append(Preview(lang=lang, telegram=telegram_html(text), whatsapp=whatsapp_bubbles(text),
+                             chars=len(text)))
     return shown

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
@@ -33,8 +33,8 @@ def queue(request: Request, runtime: RuntimeDep, me: Editor) -> Response:
                   count=count, entries=entries, done=request.query_params.get("done", ""))
 
 
-def _append_phrasing(data: dict[str, object], lang: str, phrase: str) -> dict[str, object] | None:
-    texts = dict(data["texts"])  # type: ignore[call-overload]
+def _append_phrasing(data: dict[str, Any], lang: str, phrase: str) -> dict[str, Any] | None:
+    texts = dict(data["texts"])
     text = dict(texts.get(lang) or texts["id"])
     lang = lang if lang in texts else "id"
     phrasings = list(text.get("phrasings") or [])

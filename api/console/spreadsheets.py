@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -38,8 +39,8 @@ def comma_csv(text: str) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if hasattr(value, "date") and hasattr(value, "isoformat"):  # Excel turns typed dates into datetimes
-        return value.date().isoformat() if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, dt.datetime):  # Excel turns typed dates into datetimes
+        return value.date().isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -66,7 +67,7 @@ def xlsx_csv(data: bytes) -> str:
 def csv_to_xlsx(text: str) -> bytes:
     """An exported CSV as a workbook with one sheet, for people who open it in Excel."""
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one sheet (`book.active` is typed as possibly None)
     sheet.title = "entries"
     for row in csv.reader(io.StringIO(text)):
         sheet.append(row)

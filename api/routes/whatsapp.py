@@ -42,7 +42,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-NOT_CONFIGURED = {404: error_response("WhatsApp is not configured on this server.")}
+NOT_CONFIGURED: dict[int | str, dict[str, Any]] = {404: error_response("WhatsApp is not configured on this server.")}
 VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_CONFIGURED,
     403: error_response("Verification failed: a wrong `hub.mode` or `hub.verify_token`."),

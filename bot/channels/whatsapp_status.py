@@ -97,7 +97,7 @@ def record_status(engine: Engine, event: StatusEvent) -> int | None:
     lower = [name for name, rank in RANK.items() if rank < RANK[event.status]]
     with Session(engine) as session:
         # One conditional UPDATE: two workers given two events for one message cannot move it back.
-        changed = session.exec(  # type: ignore[call-overload]
+        changed = session.exec(
             update(WhatsAppStatusRow)
             .where(col(WhatsAppStatusRow.wamid) == event.wamid, col(WhatsAppStatusRow.status).in_(lower))
             .values(status=event.status, error_code=event.error_code, updated_at=utcnow())
@@ -148,7 +148,7 @@ def arrived(engine: Engine, user_id: str, *, now: dt.datetime | None = None) -> 
             where = [col(WhatsAppContactRow.user_id) == key]
             if held:  # taken by the one worker whose UPDATE still finds them
                 where.append(col(WhatsAppContactRow.held_handoff_id) == row.held_handoff_id)
-            taken = session.exec(  # type: ignore[call-overload]
+            taken = session.exec(
                 update(WhatsAppContactRow).where(*where)
                 .values(last_inbound_at=now, held=None, held_handoff_id=None)
             ).rowcount

@@ -11,7 +11,7 @@ import httpx
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, select
 
-from api.console.preview import whatsapp_html
+from api.console.preview import previews, whatsapp_html
 from api.console.spreadsheets import comma_csv
 from api.models import EntryDraftRow
 from knowledge import editing
@@ -248,3 +248,12 @@ def test_the_aspect_is_shown_kept_on_save_and_filters_the_list(console: Console)
         assert "Catatan uji aspek." in saved.texts["id"].answer and saved.aspect == "gaji"
     wages = editor.get("/console/entries", params={"aspect": "gaji"}).text
     assert "gaji-taiwan" in wages and "syarat-taiwan" not in wages
+
+
+def test_the_preview_shows_each_channels_own_formatting_with_typed_text_escaped() -> None:
+    shown = previews({"id_answer": "*Wajib:* bawa KTP & surat <asli> ke kantor.", "reviewed_at": "2026-11-20"})
+    assert [p.lang for p in shown] == ["id"]
+    telegram_text = "".join(shown[0].telegram)
+    assert "<b>Wajib:</b>" in telegram_text and "*Wajib:*" not in telegram_text
+    assert "&amp;" in telegram_text and "&lt;asli&gt;" in telegram_text
+    assert "<strong>Wajib:</strong>" in "".join(shown[0].whatsapp)

@@ -79,7 +79,7 @@ def stats(
         top_unanswered=[UnansweredOut.model_validate(r, from_attributes=True) for r in top],
         least_helpful=[_feedback(s) for s in editing.least_helpful(summaries, limit=TOP)],
         feedback=[_feedback(s) for s in summaries],
-        outbox=outbox_counts(session.get_bind()),  # type: ignore[arg-type]
+        outbox=outbox_counts(session.get_bind()),  # type: ignore[arg-type]  # typed Engine | Connection; bound to an Engine
         series=[DayOut(day=d.day, total=d.total, decisions=d.decisions, channels=d.channels)
                 for d in turn_series(session, first, last)],
     )
