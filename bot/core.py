@@ -77,6 +77,7 @@ class Conversation:
             entry_id=result.entry_id if result.decision == "answer" else None,
             confidence=float(result.confidence),
             candidates=result.candidates,
+            erased=result.forget,
         )
         self.recorder.turn(channel=msg.channel, lang=ctx.locale, decision=turn.decision)
         return turn

@@ -63,6 +63,7 @@ class Turn:
     entry_id: str | None = None
     confidence: float = 0.0
     candidates: tuple[Candidate, ...] = field(default=())
+    erased: bool = False  # the user deleted their data this turn: adapters record nothing more about them
 
     def to_dict(self, user: str) -> dict[str, Any]:
         """Return the public turn object of design §7.1."""

@@ -629,8 +629,8 @@ class WhatsAppChannel:
         def compute() -> dict[str, Any]:
             # The user wrote: their 24-hour window opens, and staff replies held until now go first.
             held = arrived(self.engine, inbound.user_id)
-            messages, choices = self._answer(inbound)
-            return {"messages": [*held, *messages], "choices": list(choices) if choices else None}
+            messages, choices, erased = self._answer(inbound)
+            return {"messages": [*held, *messages], "choices": list(choices) if choices else None, "erased": erased}
 
         # Claim, core, stored messages and the outbox check in one blocking call (see bot.delivery).
         claimed = await run_blocking(self.engine, claim_and_compute, self.engine, CHANNEL, inbound.wamid,
@@ -651,7 +651,9 @@ class WhatsAppChannel:
         async def progress(count: int) -> None:
             await run_blocking(self.engine, mark_progress, self.engine, delivery, start + count)
 
-        await self._send_all(inbound.user_id, messages[start:], progress=progress, queued=claimed.queued)
+        # After /hapus the confirmation is sent but not recorded: no delivery status recreates the user's data.
+        await self._send_all(inbound.user_id, messages[start:], progress=progress, queued=claimed.queued,
+                             record=not stored.get("erased"))
         try:
             await run_blocking(self.engine, self._settle, delivery, inbound.user_id, choices)
         except Exception:
@@ -728,17 +730,17 @@ class WhatsAppChannel:
         stored = self._states.load(CHANNEL, user_id).lang
         return i18n.resolve_language(stored, None, self.default_language)
 
-    def _answer(self, inbound: Inbound) -> tuple[list[dict[str, Any]], tuple[str, ...] | None]:
-        """Run the core (blocking) and render its turn."""
+    def _answer(self, inbound: Inbound) -> tuple[list[dict[str, Any]], tuple[str, ...] | None, bool]:
+        """Run the core (blocking) and render its turn; the flag says the user's data was just erased."""
         if inbound.kind == "unsupported":
             lang = self._language(inbound.user_id)
             text = i18n.translator(lang).gettext(TEXT_ONLY)
-            return _text_messages(text), None
+            return _text_messages(text), None, False
         msg = incoming_from(inbound, load_choices(self.engine, inbound.user_id))
         turn = self.conversation.handle(msg)
         lang = self._language(inbound.user_id)
         rendered = render_turn(turn.replies, Strings.for_language(lang))
-        return list(rendered.messages), rendered.choices
+        return list(rendered.messages), rendered.choices, turn.erased
 
     async def _mark_read(self, wamid: str) -> None:
         try:
@@ -748,8 +750,9 @@ class WhatsAppChannel:
 
     async def _send_all(self, user_id: str, messages: Sequence[dict[str, Any]],
                         progress: Callable[[int], Awaitable[None]] | None = None,
-                        queued: bool | None = None) -> None:
-        """Send in order; `queued` (None: look it up) says older messages to this user wait in the outbox."""
+                        queued: bool | None = None, record: bool = True) -> None:
+        """Send in order; `queued` (None: look it up) says older messages to this user wait in the outbox;
+        `record` keeps the sent messages' ids for their delivery statuses."""
         if queued is None and messages:
             queued = await run_blocking(self.engine, has_undelivered, self.engine, CHANNEL, user_id)
         if messages and queued:
@@ -777,7 +780,8 @@ class WhatsAppChannel:
                         attempts=error.attempts if position == 0 else 0,
                     )
                 break
-        await self._record_sent(user_id, wamids)
+        if record:
+            await self._record_sent(user_id, wamids)
 
     async def _record_sent(self, user_id: str, wamids: list[str]) -> None:
         if not wamids:

@@ -17,7 +17,8 @@ def _state_rows(desk: Desk, channel: str, user: str) -> int:
 
 def _assert_erased(desk: Desk, channel: str, user: str, ticket_id: int, words: str) -> None:
     assert _state_rows(desk, channel, user) == 0
-    assert not any(user_has_data(desk.engine, channel, user).values())
+    left = user_has_data(desk.engine, channel, user)
+    assert not any(left.values()), {table: n for table, n in left.items() if n}
     detail = desk.api("GET", f"/handoffs/{ticket_id}").json()
     assert detail["status"] == "closed" and detail["user_id"] == ""
     assert [m["kind"] for m in detail["messages"]] == ["closed-erased"]
