@@ -31,9 +31,7 @@ def create_app(settings: Settings | None = None, *, settle: bool = False) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings)
-        telegram_routes.install(runtime)  # its PTB Application starts below when TELEGRAM_BOT_TOKEN is set
-        whatsapp_routes.register(runtime)  # its Graph API client opens below when WhatsApp is configured
+        runtime = build_runtime(settings)  # the channels, the dispatcher and the outbox, started below
         handoffs.install(runtime)  # the staff queue: its delivery loop, after the channels it sends on
         background.install(runtime)  # outbox retries and the retention purge; after the channels they send on
         metrics.install(runtime)  # /metrics on METRICS_PORT when set
@@ -47,6 +45,7 @@ def create_app(settings: Settings | None = None, *, settle: bool = False) -> Fas
             if settle:
                 settle_heap()
             yield
+        runtime.dispatcher.locks.dispose()
         runtime.engine.dispose()
 
     app = FastAPI(

@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.channels import build_channels, channels_lifespan
 from api.database import open_prepared
-from api.metrics import MeteredConversation
+from api.metrics import DeliveryCounters, MeteredConversation
 from api.settings import Settings
 from bot.channels.base import Channel
 from bot.core import Conversation
+from bot.dispatch import Dispatcher, Outbound, OutboxPolicy, UserLocks
 from bot.privacy import SqlUserDataEraser
 from bot.state import SqlRecorder, SqlStateStore
 from knowledge.editing import list_lexicon
@@ -115,9 +117,13 @@ class Runtime:
     engine: Engine
     snapshots: SnapshotHolder
     conversation: Conversation
+    # The channels this worker serves (started by `api.channels.channels_lifespan`), sending with the outbox,
+    # and the one path of a user's message.
+    channels: dict[str, Channel]
+    outbound: Outbound
+    dispatcher: Dispatcher
     # Async context managers entered at start-up and left at shutdown (e.g. a channel's client).
     startups: list[Callable[[Runtime], AbstractAsyncContextManager[Any]]] = field(default_factory=list)
-    channels: dict[str, Channel] = field(default_factory=dict)
     # Turn counters are summed in memory and written every few seconds; flush() before reading them exactly.
     recorder: SqlRecorder | None = None
     # The worker's human-handoff service (api/handoffs.py), made when the app starts.
@@ -133,10 +139,16 @@ def build_runtime(settings: Settings) -> Runtime:
     # Times and counts every message for /metrics; otherwise the plain core.
     conversation = MeteredConversation(snapshots.get, SqlStateStore(engine), recorder=recorder,
                                        settings=settings.bot, eraser=SqlUserDataEraser(engine))
-    runtime = Runtime(settings=settings, engine=engine, snapshots=snapshots, conversation=conversation,
-                      recorder=recorder)
-    runtime.startups.append(turn_flusher)
-    return runtime
+    channels = build_channels(settings, engine)
+    outbound = Outbound(engine, channels, default_language=settings.default_language, metrics=DeliveryCounters(),
+                        policy=OutboxPolicy(retry_seconds=settings.outbox_retry_seconds,
+                                            max_attempts=settings.outbox_max_attempts,
+                                            lease_seconds=settings.delivery_lease_seconds))
+    dispatcher = Dispatcher(engine, conversation, outbound, locks=UserLocks(engine),
+                            lease_seconds=settings.delivery_lease_seconds)
+    return Runtime(settings=settings, engine=engine, snapshots=snapshots, conversation=conversation,
+                   channels=channels, outbound=outbound, dispatcher=dispatcher, recorder=recorder,
+                   startups=[turn_flusher, channels_lifespan])
 
 
 @asynccontextmanager
