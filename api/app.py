@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import background, docs, handoffs, metrics, security
+from api import background, docs, handoff_service, metrics, security
 from api.console import mount as console
 from api.logs import RequestIdMiddleware, register_secrets
 from api.metrics import HttpMetricsMiddleware, _route_templates
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, settle: bool = False) -> Fas
         runtime = build_runtime(settings)
         telegram_routes.install(runtime)  # its PTB Application starts below when TELEGRAM_BOT_TOKEN is set
         whatsapp_routes.register(runtime)  # its Graph API client opens below when WhatsApp is configured
-        handoffs.install(runtime)  # the staff queue: its delivery loop, after the channels it sends on
+        handoff_service.install(runtime)  # the staff queue: its delivery loop, after the channels it sends on
         background.install(runtime)  # outbox retries and the retention purge; after the channels they send on
         metrics.install(runtime)  # /metrics on METRICS_PORT when set
         app.state.runtime = runtime

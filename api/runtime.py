@@ -120,7 +120,7 @@ class Runtime:
     channels: dict[str, Channel] = field(default_factory=dict)
     # Turn counters are summed in memory and written every few seconds; flush() before reading them exactly.
     recorder: SqlRecorder | None = None
-    # The worker's human-handoff service (api/handoffs.py), made when the app starts.
+    # The worker's human-handoff service (api/handoff_service.py), made when the app starts.
     handoffs: Any = None
 
 

@@ -1,6 +1,6 @@
 """Human handoff in a running worker: deliver transcript lines, take staff actions, enforce the timeouts.
 
-The tickets and their transcripts live in the database (bot/handoff.py). This module moves the lines:
+The tickets and their transcripts live in the database (bot/handoff/). This module moves the lines:
 
 - staff and bot lines go to the user through `runtime.channels[ticket.channel].send_replies`;
 - user and system lines go to the staff group (STAFF_TELEGRAM_CHAT_ID) through the Telegram channel, and
@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot import handoff as desk
 from bot import i18n
-from bot.channels.telegram import StaffMessage, TelegramChannel
+from bot.channels.telegram import StaffMessage
 from bot.delivery import claim_delivery, record_failed_send, release_delivery
 from bot.i18n import N_
 from bot.privacy import SqlUserDataEraser
@@ -32,9 +32,7 @@ from bot.privacy import SqlUserDataEraser
 if TYPE_CHECKING:
     from api.runtime import Runtime
 
-# The staff group is a Telegram group (STAFF_TELEGRAM_CHAT_ID); the users it serves are on any channel.
-STAFF_CHANNEL = "telegram"
-STAFF_REF = "tg:"  # external_ref of a staff-group post: "tg:<message id>"
+STAFF_REF = "tg:"  # external_ref of a staff-group post: "tg:<message id>" (the group is on Telegram)
 log = logging.getLogger(__name__)
 
 # Lines for the staff about a reply's delivery (posted in the group after "#<ticket>"; shown in the API).
@@ -66,10 +64,22 @@ def _staff_chat(runtime: Runtime) -> str | None:
     return chat.strip() if chat and chat.strip() else None
 
 
-def _staff_group(runtime: Runtime) -> TelegramChannel | None:
-    """The Telegram channel that posts in the staff group, when it runs on this worker."""
-    channel = runtime.channels.get(STAFF_CHANNEL)
-    return channel if isinstance(channel, TelegramChannel) else None
+@runtime_checkable
+class StaffGroup(Protocol):
+    """A channel that can host the staff group (Telegram, STAFF_TELEGRAM_CHAT_ID): posts there, hears staff."""
+
+    name: str
+    staff_chat_id: int | None
+    staff_handler: Callable[[StaffMessage], Awaitable[None]] | None
+
+    async def post_text(self, chat_id: str | int, text: str) -> int | None:
+        """Post a text in the group; the id of the post."""
+        ...
+
+
+def _staff_group(runtime: Runtime) -> StaffGroup | None:
+    """The channel that posts in the staff group, when it runs on this worker (users may be on any channel)."""
+    return next((channel for channel in runtime.channels.values() if isinstance(channel, StaffGroup)), None)
 
 
 class HandoffService:
@@ -243,16 +253,19 @@ class HandoffService:
 
         Taken once across workers by its update id; raises when it could not be handled (Telegram redelivers).
         """
+        group = _staff_group(self.runtime)
+        if group is None:
+            return
         key = f"staff:{message.update_id}"
-        if not await asyncio.to_thread(claim_delivery, self.engine, STAFF_CHANNEL, key):
+        if not await asyncio.to_thread(claim_delivery, self.engine, group.name, key):
             return
         try:
-            await self._staff_action(message)
+            await self._staff_action(message, group.name)
         except Exception:
-            await asyncio.to_thread(release_delivery, self.engine, STAFF_CHANNEL, key)
+            await asyncio.to_thread(release_delivery, self.engine, group.name, key)
             raise
 
-    async def _staff_action(self, message: StaffMessage) -> None:
+    async def _staff_action(self, message: StaffMessage, group: str) -> None:
         text = (message.text or "").strip()
         first, _sep, rest = text.partition(" ")
         command = first.split("@", 1)[0].lower() if first.startswith("/") else None
@@ -273,7 +286,7 @@ class HandoffService:
                     await self._notice(desk.staff_notice("refused", lang, ticket=ticket_id, detail="closed"))
             elif command is None and text:
                 await self.reply(ticket_id, author=author, text=text,
-                                 source_ref=f"{STAFF_CHANNEL}-staff:{message.update_id}",
+                                 source_ref=f"{group}-staff:{message.update_id}",
                                  external_ref=f"{STAFF_REF}{message.message_id}")
         except ReplyRefused as error:
             await self._notice(error.staff_text(lang))
@@ -309,9 +322,9 @@ async def handoff_lifespan(runtime: Runtime) -> AsyncIterator[HandoffService]:
             channel.staff_handler = service.on_staff_message
         except ValueError:
             log.error("STAFF_TELEGRAM_CHAT_ID must be the group's numeric chat id (e.g. -1001234567890)")
-    whatsapp = runtime.channels.get("whatsapp")
-    if whatsapp is not None and hasattr(whatsapp, "on_reply_failed"):
-        whatsapp.on_reply_failed = service.reply_failed  # Meta's `failed` status of a staff reply
+    for adapter in runtime.channels.values():
+        if hasattr(adapter, "on_reply_failed"):  # a platform's late failure of a staff reply (Meta's `failed`)
+            adapter.on_reply_failed = service.reply_failed
     task = asyncio.create_task(service.run(), name="handoff-loop")
     try:
         yield service
