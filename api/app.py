@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import background, docs, handoffs, metrics, security
+from api import docs, metrics, security
 from api.console import mount as console
 from api.logs import RequestIdMiddleware, register_secrets
 from api.metrics import HttpMetricsMiddleware, _route_templates
@@ -31,10 +31,9 @@ def create_app(settings: Settings | None = None, *, settle: bool = False) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings)  # the channels, the dispatcher and the outbox, started below
-        handoffs.install(runtime)  # the staff queue: its delivery loop, after the channels it sends on
-        background.install(runtime)  # outbox retries and the retention purge; after the channels they send on
-        metrics.install(runtime)  # /metrics on METRICS_PORT when set
+        # The channels, the dispatcher, the outbox and the handoff service, built with all they need; the
+        # start-ups (channels first, then the loops that send on them) are entered below.
+        runtime = build_runtime(settings)
         app.state.runtime = runtime
         async with AsyncExitStack() as stack:
             for start in runtime.startups:

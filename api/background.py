@@ -79,6 +79,3 @@ async def background_tasks(runtime: Runtime) -> AsyncIterator[None]:
                 await task
 
 
-def install(runtime: Runtime) -> None:
-    """Add the background tasks to the runtime's start-ups (after the channels, so they can send)."""
-    runtime.startups.append(background_tasks)

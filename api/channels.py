@@ -94,10 +94,9 @@ async def take_telegram_update(runtime: Runtime, update: tg.Update) -> Outcome:
     channel = runtime.channels[tg.CHANNEL]
     assert isinstance(channel, tg.TelegramChannel)
     staff = channel.staff(update)
-    handoffs = runtime.handoffs
-    if staff is not None and handoffs is not None:
+    if staff is not None:
         try:
-            await handoffs.on_staff_message(staff)
+            await runtime.handoffs.on_staff_message(staff)
         except Exception:  # nothing was done for good: let Telegram redeliver
             log.exception("telegram staff-group update %s failed", update.update_id)
             return Outcome("failed")

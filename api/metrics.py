@@ -262,12 +262,6 @@ async def separate_listener(runtime: Any) -> AsyncIterator[None]:
         server.server_close()
 
 
-def install(runtime: Any) -> None:
-    """Start the separate metrics listener with the worker when METRICS_PORT is set."""
-    if runtime.settings.metrics_port is not None:
-        runtime.startups.append(separate_listener)
-
-
 router = APIRouter(tags=["health"])
 
 
@@ -290,7 +284,6 @@ __all__ = [
     "MeteredConversation",
     "RuntimeCollector",
     "exposition",
-    "install",
     "label",
     "router",
 ]

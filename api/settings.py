@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # Parsed here, once: a shape bot/hours.py cannot read stops the start with a clear message.
     hotline_hours: Annotated[Hours, NoDecode, PlainValidator(Hours.coerce)] = DEFAULT_HOURS
     content_poll_seconds: float = 2.0
-    # Human handoff (api/handoffs.py): remind the staff group of a waiting ticket nobody took after this long
+    # Human handoff (api/handoff_service.py): remind the staff group of a waiting ticket nobody took after this long
     # (and again every interval), close an active ticket after this long without a message; how often to check.
     handoff_remind_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
     handoff_idle_close_minutes: float = Field(default=120.0, gt=0, le=30 * 24 * 60)

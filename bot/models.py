@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
-from bot.privacy import PurgeRule, register_purge_rule, register_user_table
 from knowledge.models import utcnow
 
 
@@ -157,10 +156,3 @@ class WhatsAppContactRow(SQLModel, table=True):
     held: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     held_handoff_id: int | None = Field(default=None)
 
-
-# Personal data (bot/privacy.py): /hapus erases a user's rows, and the retention purge drops old ones.
-register_user_table("whatsapp_statuses", channel_column=None, channel="whatsapp")
-register_user_table("whatsapp_contacts", channel_column=None, channel="whatsapp")
-register_purge_rule(PurgeRule("whatsapp_statuses", "updated_at", note="delivery statuses of sent WhatsApp messages"))
-register_purge_rule(PurgeRule("whatsapp_contacts", "last_inbound_at",
-                              note="when a WhatsApp user last wrote, and staff replies held for them"))

@@ -1,15 +1,16 @@
 """What personal data the service keeps, how one user's data is erased (/hapus) and how old data is purged.
 
-Data-driven so that every module that adds a table holding a user id registers it here once:
+Declared here, in one place, for every table that holds a user id or what users typed:
 
 - `USER_TABLES`: (table, channel column, user column) rows erased when a user asks /hapus. A table that
   belongs to one channel (e.g. WhatsApp's pending choices) names that channel instead of a column.
-- `ERASE_HOOKS`: callables `(engine, channel, user_id) -> None` for data that is not a plain column match
-  (e.g. a ticket's transcript lines reached through the ticket id). `bot.handoff.delete_user_handoffs`
-  is called automatically when that module exists.
+- handoff tickets are not a plain column match (an open ticket is closed and kept as an anonymous stub for
+  the staff, its transcript reached through the ticket id): `bot.handoff.delete_user_handoffs` runs first,
+  and `bot.handoff.purge_transcripts` drops closed tickets after the retention period.
 - `PURGE_RULES`: (table, timestamp column, condition) rows deleted by `desmigratif purge --older-than DAYS`
   (and daily by the server when PURGE_DAYS is set).
 
+A module that adds such a table adds its row here (tests/hardening/test_privacy.py checks none is missed).
 Handlers never see the database: the conversation gets a `UserDataEraser` (SQL here; a no-op for the
 in-memory store used by tests and one-shot commands).
 
@@ -20,16 +21,17 @@ kept as a digest), so erasure finds the rows whichever way a module wrote them.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Table, and_, delete, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from bot.handoff import delete_user_handoffs, purge_transcripts
+from bot.state import storage_key
 from knowledge.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -56,19 +58,18 @@ class PurgeRule:
     min_days: int = 0  # kept at least this long whatever the retention setting says
 
 
-EraseHook = Callable[[Engine, str, str], Any]
-PurgeHook = Callable[[Engine, dt.datetime], int]
-
-USER_TABLES: list[UserTable] = [
+USER_TABLES: tuple[UserTable, ...] = (
     UserTable("conversations"),
     UserTable("processed_events"),  # dedupe keys of the user's deliveries
     UserTable("outbox"),  # replies not yet delivered (or given up on)
     UserTable("whatsapp_pending_choices", channel_column=None, channel="whatsapp"),
-]
+    # Erased by delete_user_handoffs first; listed so `user_has_data` reports a user's tickets.
+    UserTable("handoffs"),
+    UserTable("whatsapp_statuses", channel_column=None, channel="whatsapp"),
+    UserTable("whatsapp_contacts", channel_column=None, channel="whatsapp"),
+)
 
-ERASE_HOOKS: list[EraseHook] = []
-
-PURGE_RULES: list[PurgeRule] = [
+PURGE_RULES: tuple[PurgeRule, ...] = (
     PurgeRule("processed_events", "received_at", note="dedupe keys (platforms redeliver for at most ~7 days)",
               min_days=8),
     PurgeRule("outbox", "created_at", lambda t: t.c.status.in_(("sent", "failed")),
@@ -78,54 +79,10 @@ PURGE_RULES: list[PurgeRule] = [
     # Grouped unanswered questions carry no user id, but their texts are what users typed and may contain a
     # name or a phone number: a group not asked again within the retention period goes, whatever its status.
     PurgeRule("unanswered", "last_seen", note="unanswered-question groups not asked again (texts may hold names)"),
-]
-
-PURGE_HOOKS: list[PurgeHook] = []
-
-# Modules providing hooks by name, looked up lazily (they may import this module).
-_OPTIONAL_HOOKS = (("bot.handoff", "delete_user_handoffs", "purge_handoffs"),)
-
-
-def register_user_table(table: str, *, user_column: str = "user_id", channel_column: str | None = "channel",
-                        channel: str | None = None) -> None:
-    """Add a table whose rows /hapus erases (idempotent)."""
-    spec = UserTable(table, user_column, channel_column, channel)
-    if spec not in USER_TABLES:
-        USER_TABLES.append(spec)
-
-
-def register_purge_rule(rule: PurgeRule) -> None:
-    """Add a retention rule (idempotent)."""
-    if rule not in PURGE_RULES:
-        PURGE_RULES.append(rule)
-
-
-def register_erase_hook(hook: EraseHook) -> None:
-    """Add a callable that erases one user's data not reachable by a plain column match."""
-    if hook not in ERASE_HOOKS:
-        ERASE_HOOKS.append(hook)
-
-
-def register_purge_hook(hook: PurgeHook) -> None:
-    """Add a callable `(engine, cutoff) -> rows deleted` run by purge."""
-    if hook not in PURGE_HOOKS:
-        PURGE_HOOKS.append(hook)
-
-
-def _optional(attribute_index: int) -> list[Callable[..., Any]]:
-    found: list[Callable[..., Any]] = []
-    for spec in _OPTIONAL_HOOKS:
-        module_name, name = spec[0], spec[attribute_index]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        hook = getattr(module, name, None)
-        if callable(hook):
-            found.append(hook)
-    return found
+    PurgeRule("whatsapp_statuses", "updated_at", note="delivery statuses of sent WhatsApp messages"),
+    PurgeRule("whatsapp_contacts", "last_inbound_at",
+              note="when a WhatsApp user last wrote, and staff replies held for them"),
+)
 
 
 class UserDataEraser(Protocol):
@@ -149,32 +106,27 @@ def _table(name: str) -> Table | None:
 
 
 def _user_keys(user_id: str) -> list[str]:
-    from bot.state import storage_key  # bot.state imports knowledge; keep this module light
-
     return sorted({user_id[:100], storage_key(user_id)})
 
 
 class SqlUserDataEraser:
-    """Erases a user's rows from every registered table, then runs the registered hooks."""
+    """Erases a user's tickets, then their rows from every table in `USER_TABLES`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, listeners: Sequence[Callable[[], None]] = ()) -> None:
         self.engine = engine
         # Called after each erasure, e.g. to wake the handoff loop that tells the staff group.
-        self.listeners: list[Callable[[], None]] = []
+        self.listeners = tuple(listeners)
 
     def erase(self, channel: str, user_id: str) -> None:
-        """Delete in one transaction per step; hooks (e.g. handoff transcripts) run first."""
+        """Delete in one transaction per step, tickets first; then tell the listeners."""
         erase_user(self.engine, channel, user_id)
         for listener in list(self.listeners):
             listener()
 
 
 def erase_user(engine: Engine, channel: str, user_id: str) -> dict[str, int]:
-    """Delete one user's data everywhere; returns rows deleted per table (hooks report under their name)."""
-    counts: dict[str, int] = {}
-    for hook in [*_optional(1), *ERASE_HOOKS]:
-        result = hook(engine, channel, user_id)
-        counts[getattr(hook, "__qualname__", "hook")] = int(result) if isinstance(result, int) else 0
+    """Delete one user's data everywhere; returns rows deleted per table (tickets as `delete_user_handoffs`)."""
+    counts = {"delete_user_handoffs": delete_user_handoffs(engine, channel, user_id)}
     keys = _user_keys(user_id)
     with engine.begin() as connection:
         for spec in USER_TABLES:
@@ -191,11 +143,9 @@ def erase_user(engine: Engine, channel: str, user_id: str) -> dict[str, int]:
 
 
 def purge(engine: Engine, older_than: dt.timedelta, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """Delete what is older than the retention period; returns rows deleted per rule (or hook)."""
+    """Delete what is older than the retention period; returns rows deleted per table (tickets as `purge_transcripts`)."""
     cutoff = (now or utcnow()) - older_than
-    counts: dict[str, int] = {}
-    for hook in [*_optional(2), *PURGE_HOOKS]:
-        counts[getattr(hook, "__qualname__", "hook")] = int(hook(engine, cutoff) or 0)
+    counts = {"purge_transcripts": purge_transcripts(engine, cutoff)}
     with engine.begin() as connection:
         for rule in PURGE_RULES:
             table = _table(rule.table)
@@ -213,7 +163,7 @@ def purge(engine: Engine, older_than: dt.timedelta, *, now: dt.datetime | None =
 
 
 def user_has_data(engine: Engine, channel: str, user_id: str) -> dict[str, int]:
-    """Rows still held for a user per registered table (for tests and support)."""
+    """Rows still held for a user per table of `USER_TABLES` (for tests and support)."""
     keys = _user_keys(user_id)
     found: dict[str, int] = {}
     with engine.connect() as connection:
@@ -231,7 +181,6 @@ def user_has_data(engine: Engine, channel: str, user_id: str) -> dict[str, int]:
 
 
 __all__ = [
-    "ERASE_HOOKS", "PURGE_HOOKS", "PURGE_RULES", "USER_TABLES", "NullEraser", "PurgeRule", "SqlUserDataEraser",
-    "UserDataEraser", "UserTable", "erase_user", "purge", "register_erase_hook", "register_purge_hook",
-    "register_purge_rule", "register_user_table", "user_has_data",
+    "PURGE_RULES", "USER_TABLES", "NullEraser", "PurgeRule", "SqlUserDataEraser", "UserDataEraser", "UserTable",
+    "erase_user", "purge", "user_has_data",
 ]

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from api.console.web import ConsoleError, Staff, StaffPolling, gettext_of, redirect, render, tr
 from api.deps import RuntimeDep
-from api.handoffs import service_of
+from api.handoff_service import service_of
 from bot import handoff as desk
 from bot.i18n import N_
 from knowledge.models import utcnow
@@ -22,7 +22,7 @@ SHOWN = 100
 REASONS = {"emergency": N_("Emergency"), "person": N_("Asked for a person"), "fallback": N_("Bot could not answer")}
 STATUS_LABELS = {"waiting": N_("Waiting"), "active": N_("In progress"), "closed": N_("Closed")}
 CHANNELS = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
-# System lines of the transcript by kind (bot/handoff.py); "opened" carries the reason, "closed-…" the note.
+# System lines of the transcript by kind (bot/handoff/); "opened" carries the reason, "closed-…" the note.
 SYSTEM_LINES = {"claimed": N_("{who} took the ticket."), "closed-staff": N_("{who} closed the ticket."),
                 "closed-idle": N_("Closed after no reply."), "reminder": N_("Reminder sent to the user."),
                 "priority": N_("Marked as an emergency."), "opened": N_("Ticket opened: {why}.")}

@@ -115,8 +115,7 @@ async def receive(request: Request) -> JSONResponse:
         log.exception("the delivery statuses of a whatsapp delivery could not be recorded")
         return JSONResponse({"detail": "temporarily unable to handle the delivery; retry later"}, status_code=503)
     for ticket, code in failed:  # a staff reply Meta accepted but could not deliver
-        if runtime.handoffs is not None:
-            await runtime.handoffs.reply_failed(ticket, code)
+        await runtime.handoffs.reply_failed(ticket, code)
     if report.count("busy"):  # another worker holds one; should it die, the redelivery takes over
         return JSONResponse({"detail": "a message of this delivery is being handled; retry later"}, status_code=503)
     if report.count("failed"):

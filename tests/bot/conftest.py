@@ -1,11 +1,11 @@
-"""Fixtures for the conversation: a snapshot with intent cues, and conversations on memory or a real database."""
+"""Fixtures for the conversation: the bundled snapshot with the real lexicon, and conversations on memory or a
+real database."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from types import MappingProxyType
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -14,33 +14,13 @@ from bot.config import BotSettings
 from bot.core import Conversation
 from bot.messages import IncomingMessage, Turn
 from bot.state import MemoryStateStore, SqlRecorder, SqlStateStore
-from knowledge.lexicon import IntentCues, Lexicon, load_lexicon
-from knowledge.loader import load_seed
-from knowledge.snapshot import Snapshot, build_snapshot
-
-# The curated cues live in knowledge/lexicon/intents.yaml (owned by the knowledge engine); these few stand in
-# only for an intent that file does not define yet, so these tests check the conversation, not the lexicon.
-_STAND_IN = {
-    "emergency": IntentCues(words=frozenset({"dipukul", "disiksa", "dikurung", "hits"})),
-    "handoff": IntentCues(phrases=(("bicara", "dengan", "petugas"),)),
-    "greeting": IntentCues(words=frozenset({"halo", "hai", "hello"})),
-}
+from knowledge.snapshot import Snapshot
 
 
 @pytest.fixture(scope="session")
-def lexicon() -> Lexicon:
-    """The project's lexicon, with stand-in cues for any intent it lacks."""
-    base = load_lexicon()
-    intents = {**_STAND_IN, **base.intents}
-    return dataclasses.replace(base, intents=MappingProxyType(intents))
-
-
-@pytest.fixture(scope="session")
-def snapshot(lexicon: Lexicon) -> Snapshot:
-    """The bundled content, indexed once."""
-    kb = load_seed()
-    assert kb.ok, [str(p) for p in kb.problems]
-    return build_snapshot(kb.entries, kb.countries, lexicon=lexicon)
+def snapshot(seed_snapshot: Snapshot) -> Snapshot:
+    """The bundled content with the real lexicon and its intent cues, indexed once (tests/conftest.py)."""
+    return seed_snapshot
 
 
 class Clock:

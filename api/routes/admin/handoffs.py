@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep, StaffToken, role
-from api.handoffs import service_of
+from api.handoff_service import service_of
 from api.routes.admin.common import AUTH_ERRORS, DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE, NOT_FOUND
 from api.schemas import MAX_INT, ErrorOut
 from bot import handoff as desk
