@@ -77,5 +77,3 @@ async def background_tasks(runtime: Runtime) -> AsyncIterator[None]:
         for task in tasks:
             with suppress(asyncio.CancelledError):
                 await task
-
-
