@@ -4,7 +4,6 @@ take interleaved updates of one user at once, and no state change is lost."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
@@ -17,6 +16,7 @@ from bot.config import BotSettings
 from bot.state import SqlStateStore
 from knowledge.db import make_engine
 from tests.conftest import Template
+from tests.fakes.graph_api import FakeGraphAPI
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
 
@@ -28,9 +28,10 @@ UPDATES = 12  # under the flood burst (20): every one is counted, none held back
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeTelegramAPI]:
-    with FakeTelegramAPI().serve() as api:
-        yield api
+def fake(fakes: tuple[FakeTelegramAPI, FakeGraphAPI]) -> FakeTelegramAPI:
+    """The module's fake Bot API, with nothing left over from another test."""
+    fakes[0].reset()
+    return fakes[0]
 
 
 @pytest.mark.postgres

@@ -17,22 +17,18 @@ from bot.channels.telegram import RetryPolicy, TelegramChannel, create_channel
 from bot.delivery import Claimed, claim_and_compute, failed_sends, mark_progress, outbox_counts
 from bot.dispatch import Dispatcher, Outbound, OutboxPolicy, UserLocks
 from bot.messages import IncomingMessage
+from tests.fakes.graph_api import FakeGraphAPI
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_update, message_update
 
 TOKEN = "123456:DISPATCH-token_abc"
 QUESTION = "gaji di taiwan berapa"
 
 
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeTelegramAPI]:
-    with FakeTelegramAPI().serve() as fake:
-        yield fake
-
-
 @pytest.fixture
-def fake(fake_server: FakeTelegramAPI) -> FakeTelegramAPI:
-    fake_server.reset()
-    return fake_server
+def fake(fakes: tuple[FakeTelegramAPI, FakeGraphAPI]) -> FakeTelegramAPI:
+    """The module's fake Bot API, with nothing left over from another test."""
+    fakes[0].reset()
+    return fakes[0]
 
 
 @pytest.fixture
