@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated, seeded database on SQLite always and on PostgreSQL when TEST_DATABASE_URL is set."""
+"""Shared fixtures: a migrated, seeded database on SQLite always and on PostgreSQL when TEST_DATABASE_URL is set;
+empty and seeded databases on demand; the fake Bot API and Graph API servers."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import queue
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from knowledge.db import make_engine, normalize_url
 from knowledge.lexicon import load_lexicon
 from knowledge.loader import load_seed
 from knowledge.snapshot import Snapshot, build_snapshot
+from tests.fakes.graph_api import FakeGraphAPI
+from tests.fakes.telegram_api import FakeTelegramAPI
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
@@ -175,3 +178,61 @@ def seed_snapshot() -> Snapshot:
     kb = load_seed()
     assert kb.ok, [str(p) for p in kb.problems]
     return build_snapshot(kb.entries, kb.countries, lexicon=load_lexicon())
+
+
+def _pg_url(name: str) -> str:
+    return make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def pg_database(template: str | None = None, prefix: str = "dm_ops") -> Iterator[str]:
+    """A new PostgreSQL database (empty, or a copy of `template`), dropped afterwards; yields its URL."""
+    admin = _pg_admin_engine()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    try:
+        yield _pg_url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def seeded_copy(template: Template, folder: Path) -> Iterator[str]:
+    """A fresh copy of the migrated and seeded template database; yields its URL."""
+    if template.backend == "sqlite":
+        target = folder / f"copy-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(template.url, target)
+        yield f"sqlite:///{target}"
+        return
+    with pg_database(template.url, prefix="dm_ops_copy") as url:
+        yield url
+
+
+@pytest.fixture
+def backend(template_db: Template) -> str:
+    """The backend under test ("sqlite", or "postgresql" when TEST_DATABASE_URL is set)."""
+    return template_db.backend
+
+
+@pytest.fixture
+def empty_db(backend: str, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """A factory of empty databases (no tables) on the backend under test; all dropped at the end."""
+    with ExitStack() as stack:
+
+        def make() -> str:
+            if backend == "sqlite":
+                return f"sqlite:///{tmp_path / f'empty-{uuid.uuid4().hex[:8]}.db'}"
+            return stack.enter_context(pg_database(prefix="dm_ops_empty"))
+
+        yield make
+
+
+@pytest.fixture(scope="module")
+def fakes() -> Iterator[tuple[FakeTelegramAPI, FakeGraphAPI]]:
+    """The fake Bot API and Graph API, one pair per test module."""
+    with FakeTelegramAPI().serve() as telegram, FakeGraphAPI().serve() as graph:
+        yield telegram, graph

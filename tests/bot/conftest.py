@@ -1,4 +1,5 @@
-"""Fixtures for the conversation: the bundled snapshot, and conversations on memory or a real database."""
+"""Fixtures for the conversation: the bundled snapshot with the real lexicon, and conversations on memory or a
+real database."""
 
 from __future__ import annotations
 
@@ -13,23 +14,13 @@ from bot.config import BotSettings
 from bot.core import Conversation
 from bot.messages import IncomingMessage, Turn
 from bot.state import MemoryStateStore, SqlRecorder, SqlStateStore
-from knowledge.lexicon import Lexicon, load_lexicon
-from knowledge.loader import load_seed
-from knowledge.snapshot import Snapshot, build_snapshot
+from knowledge.snapshot import Snapshot
 
 
 @pytest.fixture(scope="session")
-def lexicon() -> Lexicon:
-    """The project's lexicon (its intent cues are in knowledge/lexicon/intents.yaml)."""
-    return load_lexicon()
-
-
-@pytest.fixture(scope="session")
-def snapshot(lexicon: Lexicon) -> Snapshot:
-    """The bundled content, indexed once."""
-    kb = load_seed()
-    assert kb.ok, [str(p) for p in kb.problems]
-    return build_snapshot(kb.entries, kb.countries, lexicon=lexicon)
+def snapshot(seed_snapshot: Snapshot) -> Snapshot:
+    """The bundled content with the real lexicon and its intent cues, indexed once (tests/conftest.py)."""
+    return seed_snapshot
 
 
 class Clock:

@@ -1,6 +1,6 @@
 """People in danger get the emergency reply at once, with local help first; nobody else does.
 
-The messages are in tests/bot/data/danger_cases.yaml (written for these tests) and go through the real
+The messages are in tests/bot/handlers/data/danger_cases.yaml (written for these tests) and go through the real
 conversation core, on the bundled content.
 """
 

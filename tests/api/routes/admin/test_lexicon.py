@@ -8,7 +8,7 @@ import pytest
 
 from api.app import create_app
 from tests.api.conftest import Api, TestClient, api_settings, eventually
-from tests.api.test_entries import ask
+from tests.api.routes.admin.test_entries import ask
 
 # A made-up slang word no lexicon file knows, in a salary question about Taiwan.
 SLANG = "duitbulanan"

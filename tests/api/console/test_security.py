@@ -16,7 +16,7 @@ from api.cli import main as cli_main
 from api.console.mount import CONSOLE_CSP, ROUTE_MODULES
 from api.models import ConsoleSessionRow, UserRow
 from api.settings import get_settings
-from tests.console.conftest import PASSWORD, Console, csrf_of, sign_in
+from tests.api.console.conftest import PASSWORD, Console, csrf_of, sign_in
 
 PAGES = ["/console/entries", "/console/entries/gaji-taiwan", "/console/entries/new", "/console/unanswered",
          "/console/import", "/console/inbox", "/console/dashboard", "/console/synonyms", "/console/admin/users",

@@ -26,10 +26,9 @@ from api.settings import Settings
 from bot.models import ProcessedEventRow
 from knowledge.db import make_engine
 from tests.api.conftest import make_tokens, new_entry
-from tests.conftest import Template
+from tests.conftest import Template, seeded_copy
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
-from tests.ops.conftest import seeded_copy
 
 TOKEN = "123456:TEST-workers_token"
 SECRET = "workers-Webhook-secret"

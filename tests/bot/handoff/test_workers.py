@@ -9,9 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
-from tests.fakes.graph_api import FakeGraphAPI
-from tests.fakes.telegram_api import FakeTelegramAPI, message_update
-from tests.handoff.conftest import (
+from tests.bot.handoff.conftest import (
     STAFF_CHAT,
     TG_HEADERS,
     group_update,
@@ -20,6 +18,8 @@ from tests.handoff.conftest import (
     token_for,
     wait_for,
 )
+from tests.fakes.graph_api import FakeGraphAPI
+from tests.fakes.telegram_api import FakeTelegramAPI, message_update
 
 
 def test_waiting_tickets_are_reminded_and_idle_ones_closed(db_url: str, engine: Engine,

@@ -18,10 +18,7 @@ from bot.channels.whatsapp_status import status_of
 from bot.models import WhatsAppContactRow
 from knowledge.db import make_engine
 from knowledge.models import utcnow
-from tests.conftest import Template
-from tests.fakes.graph_api import FakeGraphAPI, GraphCall, status_delivery
-from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.handoff.conftest import (
+from tests.bot.handoff.conftest import (
     APP_SECRET,
     PHONE_NUMBER_ID,
     STAFF_CHAT,
@@ -30,7 +27,9 @@ from tests.handoff.conftest import (
     running_desk,
     wait_for,
 )
-from tests.ops.conftest import seeded_copy
+from tests.conftest import Template, seeded_copy
+from tests.fakes.graph_api import FakeGraphAPI, GraphCall, status_delivery
+from tests.fakes.telegram_api import FakeTelegramAPI
 
 TEMPLATE = "balasan_petugas_menunggu"
 

@@ -19,10 +19,9 @@ from api.app import create_app
 from api.logs import JsonFormatter, TextFormatter, logging_config, redact, register_secrets, request_id_var
 from api.metrics import label
 from api.settings import Settings
-from tests.conftest import Template
+from tests.conftest import Template, seeded_copy
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
-from tests.ops.conftest import seeded_copy
 
 # Shaped like real credentials, so nothing but our own discipline keeps them out of the logs.
 TOKEN = "7654321:AAH-known_Secret_token_for_log_test_x"

@@ -17,7 +17,7 @@ from api.models import EntryDraftRow
 from knowledge import editing
 from knowledge.loader import CSV_COLUMNS, dump
 from knowledge.store import list_entries, record_unanswered
-from tests.console.conftest import Console, csrf_of
+from tests.api.console.conftest import Console, csrf_of
 
 SCRIPT = {"X-Requested-With": "console"}
 
@@ -190,7 +190,7 @@ def test_admin_manages_accounts_and_tokens_and_reads_the_audit_log(console: Cons
     made = post(admin, "/console/admin/users", "/console/admin/users", name="hana", role="staff")
     one_time = re.search(r'data-testid="one-time-password">([^<]+)<', made.text).group(1)
     fresh = httpx.Client(base_url=console.url)
-    from tests.console.conftest import sign_in
+    from tests.api.console.conftest import sign_in
 
     assert sign_in(fresh, "hana", one_time).headers["location"] == "/console/password"
     from api.models import UserRow

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from bot.models import ConversationRow
 from bot.privacy import user_has_data
-from tests.handoff.conftest import STAFF_CHAT, Desk, new_id, wait_for
+from tests.bot.handoff.conftest import STAFF_CHAT, Desk, new_id, wait_for
 
 
 def _state_rows(desk: Desk, channel: str, user: str) -> int:

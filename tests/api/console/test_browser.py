@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.channels.telegram import render_html
 from knowledge import editing
 from knowledge.loader import CSV_COLUMNS
-from tests.console.conftest import PASSWORD, Console, csrf_of
+from tests.api.console.conftest import PASSWORD, Console, csrf_of
 
 
 def wait_until(probe: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:

@@ -14,10 +14,10 @@ import pytest
 from prometheus_client import REGISTRY
 
 from api.app import create_app
+from tests.api.test_security import TG_SECRET, WA_APP_SECRET, settings_for
 from tests.fakes.graph_api import FakeGraphAPI
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
-from tests.hardening.test_security import TG_SECRET, WA_APP_SECRET, settings_for
 
 GOOD_PHONE = "6281277700011"
 

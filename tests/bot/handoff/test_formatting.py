@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.handoff.conftest import STAFF_CHAT, Desk, new_id, wait_for
+from tests.bot.handoff.conftest import STAFF_CHAT, Desk, new_id, wait_for
 
 
 def sent_to(desk: Desk, chat: int, needle: str) -> list[dict[str, str]]:

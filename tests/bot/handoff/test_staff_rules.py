@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.handoff.conftest import STAFF_CHAT, Desk, auth, new_id, token_for, wait_for
+from tests.bot.handoff.conftest import STAFF_CHAT, Desk, auth, new_id, token_for, wait_for
 
 
 def _ticket(desk: Desk) -> int:

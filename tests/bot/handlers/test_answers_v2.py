@@ -6,8 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.models import ConversationRow
-
-from .conftest import User, payloads, text_of
+from tests.bot.conftest import User, payloads, text_of
 
 
 def test_an_english_question_is_answered_in_english_with_an_offer_to_switch(user: User, engine: Engine) -> None:

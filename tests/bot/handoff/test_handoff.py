@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from knowledge.models import AuditRow
-from tests.handoff.conftest import STAFF_CHAT, Desk, auth, new_id, token_for, wait_for
+from tests.bot.handoff.conftest import STAFF_CHAT, Desk, auth, new_id, token_for, wait_for
 
 QUESTION = "berapa gaji minimum di taiwan"
 

@@ -16,10 +16,10 @@ from sqlalchemy.engine import Engine
 
 from api.app import create_app
 from api.logs import JsonFormatter, TextFormatter
+from tests.api.test_security import TG_SECRET, WA_APP_SECRET, settings_for
 from tests.fakes.graph_api import FakeGraphAPI
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
-from tests.hardening.test_security import TG_SECRET, WA_APP_SECRET, settings_for
 
 TG_USER = 515_151
 WA_PHONE = "6281299988877"

@@ -1,1 +1,0 @@
-"""Production concerns: metrics, logs, several workers, migrations."""
