@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from knowledge.models import utcnow
+from knowledge.models import UTCDateTime, utcnow
 
 
 class ApiTokenRow(SQLModel, table=True):
@@ -19,8 +19,8 @@ class ApiTokenRow(SQLModel, table=True):
     name: str = Field(max_length=100)
     role: str = Field(max_length=10)
     token_hash: str = Field(max_length=64, unique=True)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    last_used_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_used_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     revoked: bool = Field(default=False)
 
 
@@ -36,9 +36,9 @@ class UserRow(SQLModel, table=True):
     must_change: bool = Field(default=False)
     active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
-    locked_until: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    last_login_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    locked_until: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_login_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class ConsoleSessionRow(SQLModel, table=True):
@@ -48,8 +48,8 @@ class ConsoleSessionRow(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(index=True)
     csrf: str = Field(max_length=64)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    last_seen: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class EntryDraftRow(SQLModel, table=True):
@@ -60,4 +60,4 @@ class EntryDraftRow(SQLModel, table=True):
     base_version: int
     doc: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     author: str = Field(max_length=100)
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from knowledge.schema import CountryDoc, EntryDoc, LanguageText, Source, Status, Topic
-from knowledge.store import as_utc
 
 MAX_INT = 2**31 - 1  # PostgreSQL's integer: a larger id or version could only be a mistake
 Role = Literal["admin", "editor", "staff"]
@@ -17,10 +16,8 @@ COUNTRY_PATTERN = r"^[A-Z]{2,3}$"
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$"
 # Printable text without control characters: PostgreSQL refuses NUL, and none belongs in a name.
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
-# SQLite hands back stored UTC times without a zone; every time this API shows carries one (RFC 3339).
 # Any text but NUL, which PostgreSQL's text columns cannot hold.
 TEXT_PATTERN = r"^[^\x00]*$"
-UtcDatetime = Annotated[dt.datetime, AfterValidator(as_utc)]
 
 
 class _In(BaseModel):
@@ -63,8 +60,8 @@ class TokenOut(BaseModel):
     id: int
     name: str
     role: str
-    created_at: UtcDatetime
-    last_used_at: UtcDatetime | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
     revoked: bool
 
 
@@ -128,7 +125,7 @@ class RevisionOut(BaseModel):
     number: int
     author: str | None
     note: str | None
-    created_at: UtcDatetime
+    created_at: dt.datetime
     entry: dict[str, Any]
 
 
@@ -198,8 +195,8 @@ class UnansweredOut(BaseModel):
     candidates: list[dict[str, Any]]
     status: str
     resolved_entry_id: str | None
-    first_seen: UtcDatetime
-    last_seen: UtcDatetime
+    first_seen: dt.datetime
+    last_seen: dt.datetime
 
 
 class UnansweredPage(BaseModel):
@@ -359,7 +356,7 @@ class LexiconOut(BaseModel):
     lang: LexiconLang | None = None
     note: str | None
     created_by: str | None
-    created_at: UtcDatetime
+    created_at: dt.datetime
 
 
 class LexiconPage(BaseModel):
@@ -378,7 +375,7 @@ class AuditOut(BaseModel):
     action: str
     target: str
     detail: dict[str, Any]
-    created_at: UtcDatetime
+    created_at: dt.datetime
 
 
 class AuditPage(BaseModel):

@@ -46,8 +46,6 @@ def authenticate(session: Session, token: str) -> ApiTokenRow | None:
         return None
     now = utcnow()
     last = row.last_used_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=dt.UTC)  # SQLite returns naive datetimes; they were stored as UTC
     if last is None or now - last >= TOUCH_EVERY:
         row.last_used_at = now
         session.add(row)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, text
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
-from knowledge.models import utcnow
+from knowledge.models import UTCDateTime, utcnow
 
 
 class ConversationRow(SQLModel, table=True):
@@ -24,10 +24,10 @@ class ConversationRow(SQLModel, table=True):
     fallbacks: int = Field(default=0)
     handoff_id: int | None = Field(default=None)
     pending: str | None = Field(default=None, max_length=30)  # a question awaiting confirmation, e.g. delete
-    window_start: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    window_start: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     window_count: int = Field(default=0)
     throttled: bool = Field(default=False)
-    last_activity: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_activity: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -38,7 +38,7 @@ class ProcessedEventRow(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=20)
     external_id: str = Field(primary_key=True, max_length=200)
     user_id: str | None = Field(default=None, max_length=100)
-    received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     # Crash safety (bot/delivery.py): processing → done; a takeover after a crash bumps `attempt`, and sends
     # the stored `result` (rendered replies, cleared when done) from reply number `sent` on.
     state: str = Field(default="done", max_length=12, sa_column_kwargs={"server_default": "done"})
@@ -58,8 +58,8 @@ class OutboxRow(SQLModel, table=True):
     status: str = Field(default="pending", max_length=12, index=True)  # pending | sending | sent | failed
     attempts: int = Field(default=0)
     error: str | None = Field(default=None, max_length=200)  # an error code or class, never the user's text
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    next_attempt_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class WhatsAppChoiceRow(SQLModel, table=True):
@@ -72,7 +72,7 @@ class WhatsAppChoiceRow(SQLModel, table=True):
     __tablename__ = "whatsapp_pending_choices"
     user_id: str = Field(primary_key=True, max_length=100)
     payloads: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class HandoffRow(SQLModel, table=True):
@@ -99,14 +99,14 @@ class HandoffRow(SQLModel, table=True):
     priority: str = Field(default="normal", max_length=10)  # high | normal
     reason: str = Field(default="person", max_length=20)  # person | fallback | emergency
     lang: str | None = Field(default=None, max_length=5)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     claimed_by: str | None = Field(default=None, max_length=100)
-    claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_by: str | None = Field(default=None, max_length=100)
-    closed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    closed_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     close_note: str | None = Field(default=None, max_length=1000)
-    last_activity: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    reminded_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    last_activity: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    reminded_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     helpful: bool | None = Field(default=None)  # the user's answer to "was the officer's help useful?"
     # The error code of the last staff reply that did not reach the user (a send error or Meta's `failed`).
     delivery_error: str | None = Field(default=None, max_length=200)
@@ -126,9 +126,9 @@ class HandoffMessageRow(SQLModel, table=True):
     kind: str = Field(default="text", max_length=20)  # text | history | opened | claimed | closed | reminder | …
     author: str | None = Field(default=None, max_length=100)  # the staff member's name
     text: str = Field(default="", max_length=4000)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     delivered: bool = Field(default=False)
-    delivered_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    delivered_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     external_ref: str | None = Field(default=None, max_length=100, index=True)  # e.g. the staff-group message id
     # The inbound delivery that brought this line ("telegram:<update_id>", "api:<key>"): a redelivery adds nothing.
     source_ref: str | None = Field(default=None, max_length=220, unique=True)
@@ -143,8 +143,8 @@ class WhatsAppStatusRow(SQLModel, table=True):
     status: str = Field(default="accepted", max_length=10)  # accepted | sent | delivered | read | failed
     error_code: str | None = Field(default=None, max_length=40)
     handoff_id: int | None = Field(default=None, index=True)  # set for a staff reply (or the template for one)
-    sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class WhatsAppContactRow(SQLModel, table=True):
@@ -152,7 +152,7 @@ class WhatsAppContactRow(SQLModel, table=True):
 
     __tablename__ = "whatsapp_contacts"
     user_id: str = Field(primary_key=True, max_length=100)
-    last_inbound_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    last_inbound_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     held: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     held_handoff_id: int | None = Field(default=None)
 

@@ -145,13 +145,6 @@ def _key(channel: str, user_id: str) -> dict[str, str]:
     return {"k_channel": channel, "k_user": storage_key(user_id)}
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands timestamps back without a zone even for timezone=True columns; they were stored as UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
 class SqlStateStore:
     """State in the `conversations` table, shared by every worker on the same database.
 
@@ -177,10 +170,10 @@ class SqlStateStore:
             fallbacks=row["fallbacks"],
             handoff_id=row["handoff_id"],
             pending=row["pending"],
-            window_start=_aware(row["window_start"]),
+            window_start=row["window_start"],
             window_count=row["window_count"],
             throttled=bool(row["throttled"]),
-            last_activity=_aware(row["last_activity"]) or utcnow(),
+            last_activity=row["last_activity"] or utcnow(),
             extra=dict(row["extra"] or {}),
         )
 

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -14,12 +16,41 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp column that stores UTC and always reads back an aware UTC datetime, on every database.
+
+    PostgreSQL keeps the zone (timestamptz) but returns the session's; SQLite keeps none and returns naive
+    values. Converting on the way in and out means no caller has to guess. A naive value written is taken
+    as UTC (what `utcnow` and the database's own clock mean); comparisons in queries convert the same way.
+    The database type is unchanged (`UTCDateTime()`), so no migration is needed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """UTC on the way in (SQLite drops the zone, so it must already be UTC there)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Aware UTC on the way out."""
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite: stored as UTC above
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
 def _json(**kwargs: Any) -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False), **kwargs)
 
 
 def _when() -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class EntryRow(SQLModel, table=True):

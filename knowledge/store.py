@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,14 +57,9 @@ def entry_doc(row: EntryRow) -> EntryDoc:
             "id": row.id, "topic": row.topic, "aspect": row.aspect, "countries": row.countries, "status": row.status,
             "version": row.version, "texts": row.texts, "sources": row.sources, "related": row.related,
             "reviewed_at": row.reviewed_at, "review_due": row.review_due, "updated_by": row.updated_by,
-            "updated_at": as_utc(row.updated_at),
+            "updated_at": row.updated_at,
         }
     )
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """Mark a naive timestamp as UTC: SQLite returns stored UTC times without their zone."""
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
 def _content(doc: EntryDoc) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def test_recipe_steps_work_without_docker(tmp_path: Path) -> None:
     pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
                           "--no-deps", str(ROOT)], capture_output=True, text=True, check=False)
     assert pip.returncode == 0, pip.stderr[-2000:]
-    assert (site / "api" / "cli.py").exists(), "the project itself is installed into the new environment"
+    assert (site / "api" / "cli" / "main.py").exists(), "the project itself is installed into the new environment"
     check = subprocess.run([str(venv / "bin" / "python"), "-c", "from bot.i18n import load_all; load_all()"],
                            cwd="/", capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr[-2000:]

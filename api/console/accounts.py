@@ -48,10 +48,6 @@ class BadPassword(ValueError):
     """A new password breaks the rules (too short, too long)."""
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -163,7 +159,7 @@ def sign_in(session: Session, name: str, password: str) -> UserRow:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
         raise SignInRefused("wrong name or password")
-    locked = _aware(row.locked_until)
+    locked = row.locked_until
     if locked is not None and locked > now:
         raise SignInRefused("too many wrong passwords", retry_after=max(1, int((locked - now).total_seconds()) + 1))
     try:
@@ -207,7 +203,7 @@ def find_session(session: Session, token: str, *, touch: bool = True) -> SignedI
     if row is None:
         return None
     now = utcnow()
-    last = _aware(row.last_seen) or now
+    last = row.last_seen or now
     user = session.get(UserRow, row.user_id)
     if now - last > IDLE or user is None or not user.active:
         session.delete(row)

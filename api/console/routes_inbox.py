@@ -32,9 +32,7 @@ def waited(since: dt.datetime | None, until: dt.datetime | None = None) -> int:
     """Whole minutes between two times (until now when open)."""
     if since is None:
         return 0
-    since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
     end = until or utcnow()
-    end = end if end.tzinfo else end.replace(tzinfo=dt.UTC)
     return max(0, int((end - since).total_seconds() // 60))
 
 

@@ -14,13 +14,6 @@ from bot.models import HandoffMessageRow, HandoffRow
 from knowledge.models import utcnow
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands timestamps back without a zone; they were stored as UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
 def closing_text(lang: str, note: str | None, *, idle: bool = False) -> str:
     """What the user is told when a ticket is closed (stored as a bot line in their language)."""
     _ = i18n.translator(lang if lang in i18n.SUPPORTED else i18n.SUPPORTED[0]).gettext
@@ -72,7 +65,7 @@ def staff_post(line: HandoffMessageRow, ticket: HandoffRow, lang: str, *, transc
     if line.kind == "claimed":
         return _("{ticket} ✅ Taken by {name}.").format(ticket=tag, name=escape(line.author or ""))
     if line.kind == "reminder":
-        created = _aware(ticket.created_at) or utcnow()
+        created = ticket.created_at
         minutes = max(0, int(((now or utcnow()) - created).total_seconds() // 60))
         return _("{ticket} ⏰ Still waiting for an officer ({minutes} min). Reply /klaim to take it.").format(
             ticket=tag, minutes=minutes)

@@ -95,19 +95,15 @@ class CloseIn(BaseModel):
     note: str | None = Field(default=None, max_length=desk.MAX_NOTE_CHARS)
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
 def _out(row: desk.HandoffRow) -> HandoffOut:
-    created = _aware(row.created_at) or utcnow()
-    end = _aware(row.closed_at) or utcnow()
+    created = row.created_at
+    end = row.closed_at or utcnow()
     return HandoffOut(
         id=row.id or 0, channel=row.channel, user_id=row.user_id, status=row.status,
         priority=row.priority, reason=row.reason, lang=row.lang, created_at=created,
         waiting_seconds=max(0, int((end - created).total_seconds())), claimed_by=row.claimed_by,
-        claimed_at=_aware(row.claimed_at), closed_by=row.closed_by, closed_at=_aware(row.closed_at),
-        close_note=row.close_note, last_activity=_aware(row.last_activity) or created, helpful=row.helpful,
+        claimed_at=row.claimed_at, closed_by=row.closed_by, closed_at=row.closed_at,
+        close_note=row.close_note, last_activity=row.last_activity or created, helpful=row.helpful,
         delivery_error=row.delivery_error,
     )
 
@@ -128,7 +124,7 @@ async def _detail(runtime: RuntimeDep, handoff_id: int) -> HandoffDetail:
     except desk.HandoffError as error:
         raise _refuse(error) from None
     messages = [LineOut(id=line.id or 0, sender=line.sender, kind=line.kind, author=line.author,
-                        text=line.text, created_at=_aware(line.created_at) or utcnow(), delivered=line.delivered)
+                        text=line.text, created_at=line.created_at, delivered=line.delivered)
                 for line in lines]
     return HandoffDetail(**_out(row).model_dump(), messages=messages)
 
