@@ -57,13 +57,6 @@ def _key(external_id: str) -> str:
     return str(external_id)[:200]
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite returns timestamps without a zone; they were stored as UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
 @dataclass(frozen=True)
 class Delivery:
     """The outcome of claiming an inbound update.
@@ -105,7 +98,7 @@ def begin_delivery(engine: Engine, channel: str, external_id: str, user_id: str 
             return Delivery("busy", channel, key)
         if row["state"] != "processing":
             return Delivery("duplicate", channel, key)
-        started = _aware(row["received_at"]) or now
+        started = row["received_at"] or now  # aware UTC (bot.models.UTCDateTime)
         if now - started < dt.timedelta(seconds=lease_seconds):
             return Delivery("busy", channel, key)
         taken = connection.execute(

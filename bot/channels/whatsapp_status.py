@@ -117,15 +117,11 @@ def status_of(engine: Engine, wamid: str) -> tuple[str, str | None] | None:
         return (row.status, row.error_code) if row is not None else None
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
 def window_open(engine: Engine, user_id: str, *, now: dt.datetime | None = None) -> bool | None:
     """True inside the user's 24-hour window, False outside it, None when we never saw them write."""
     with Session(engine) as session:
         row = session.get(WhatsAppContactRow, storage_key(user_id))
-        last = _aware(row.last_inbound_at) if row is not None else None
+        last = row.last_inbound_at if row is not None else None
     if last is None:
         return None
     return (now or utcnow()) - last < WINDOW

@@ -152,8 +152,7 @@ def load_choices(engine: Engine, user_id: str, *, now: dt.datetime | None = None
         row = session.get(WhatsAppChoiceRow, storage_key(user_id))
         if row is None:
             return ()
-        updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=dt.UTC)
-        if (now or utcnow()) - updated > CHOICES_TTL:
+        if (now or utcnow()) - row.updated_at > CHOICES_TTL:
             return ()
         return tuple(str(p) for p in row.payloads)
 
