@@ -173,12 +173,14 @@ class Matcher:
         self._entry_rows: list[list[str]] = []
         self._entry_tokens: list[frozenset[str]] = []
         self._entry_words: list[frozenset[str]] = []  # questions, phrasings and answers: what an entry talks about
+        lang_rows: list[list[list[tuple[str, ...]]]] = []  # entry -> language -> its question and phrasings
         for entry_i, entry in enumerate(self.entries):
             seen: set[tuple[str, ...]] = set()
             strings: list[str] = []
+            lang_rows.append([])
             for text in entry.texts.values():
-                for piece in (text.question, *text.phrasings):
-                    tokens = self.normalizer.tokens(piece)
+                lang_rows[-1].append([self.normalizer.tokens(p) for p in (text.question, *text.phrasings)])
+                for tokens in lang_rows[-1][-1]:
                     if tokens and tokens not in seen:
                         seen.add(tokens)
                         row_entry.append(entry_i)
@@ -205,6 +207,31 @@ class Matcher:
         self.chars = ix.regroup(ix.build_char(rows), layout, self._slots * n)
         self.answer_bm25 = ix.regroup(ix.build_bm25(answers), answer_layout, self._answer_slots * n)
         self._n_rows = len(rows)
+        self._subjects = [self._subject_profile(langs) for langs in lang_rows]
+
+    def _subject_profile(self, langs: list[list[tuple[str, ...]]]) -> list[tuple[dict[str, float], float]]:
+        """Per language, each content word's weight in the entry's subject: the share of its questions and
+        phrasings that use the word, times the word's IDF; with the total, to read a message's share of it."""
+        out = []
+        for rows in langs:
+            rows = [r for r in rows if r]
+            if not rows:
+                continue
+            counts: dict[str, int] = {}
+            for row in rows:
+                for t in set(row):
+                    if t not in self._function_words and t not in self._alias_words and not t.isdigit():
+                        counts[t] = counts.get(t, 0) + 1
+            profile = {t: c / len(rows) * self.bm25.idf.get(t, 0.0) for t, c in counts.items()}
+            total = sum(profile.values())
+            if total > 0:
+                out.append((profile, total))
+        return out
+
+    def _subject_share(self, i: int, query: set[str]) -> float:
+        """How much of entry i's subject (the words most of its phrasings use) the message names, in its best language."""
+        return max((sum(w for t, w in profile.items() if t in query) / total for profile, total in self._subjects[i]),
+                   default=0.0)
 
     def _best_per_entry(self, row_scores: np.ndarray, slots: int) -> np.ndarray:
         best: np.ndarray = row_scores.reshape(slots, len(self.entries)).max(axis=0)
@@ -356,6 +383,7 @@ class Matcher:
         unplaced = not wanted
         scored: list[tuple[float, int, dict[str, float]]] = []
         joined = " ".join(query)
+        query_set = set(query)
         for i in top:
             entry_countries = self.entry_countries[i]
             if named and entry_countries and not entry_countries & set(named):
@@ -371,8 +399,9 @@ class Matcher:
                 "fuzzy": fuzzy,
                 "char": float(chars[i]),
                 "answer": min(float(answer[i]), 1.0),
+                "subject": self._subject_share(i, query_set),
             }
-            score = sum(cfg.weights[name] * value for name, value in feats.items())
+            score = sum(cfg.weights.get(name, 0.0) * value for name, value in feats.items())
             score += self._country_adjustment(entry_countries, named, wanted, cfg)
             score += self._aspect_adjustment(self.entry_aspects[i], aspects, accepted, context_aspect, cfg)
             if unplaced and entry_countries:
@@ -474,13 +503,30 @@ class Matcher:
             base["features"]["rule"] = "clear-lead"
             return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
         if best >= th["clarify"] and best_feats["coverage"] >= th["min_coverage"] * 0.75:
-            options = tuple(self.entry_ids[i] for s, i, _ in scored[:MAX_OPTIONS] if s >= best - th["clarify_band"])
-            if len(options) == 1 and len(scored) > 1:
-                options = (options[0], self.entry_ids[scored[1][1]])
+            band = [s for s in scored[:MAX_OPTIONS] if s[0] >= best - th["clarify_band"]]
+            if len(band) == 1 and len(scored) > 1:
+                band.append(scored[1])
+            options = tuple(self.entry_ids[i] for _s, i, _ in band)
             if len(options) == 1:
                 return MatchResult("answer", options[0], confidence, **base)
+            if self._subject_lead(band, best - second, th):
+                base["features"]["rule"] = "subject-lead"
+                return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
             return MatchResult("clarify", None, confidence, options=options, **base)
         return MatchResult("fallback", None, confidence, **base)
+
+    @staticmethod
+    def _subject_lead(band: list[tuple[float, int, dict[str, float]]], margin: float, th: dict[str, float]) -> bool:
+        """Close scores, but the message names the top entry's subject and not its rivals': that entry.
+
+        Sibling entries share most words ("syarat kerja" is in the education entry too); what tells them apart
+        is the words most of an entry's phrasings use ("pendidikan", "ijazah"), which the message lacks.
+        """
+        lead = th.get("subject_lead", 0.0)
+        if not lead or margin < th.get("subject_margin", 1.0):
+            return False
+        top = band[0][2]["subject"]
+        return top >= th.get("subject_share", 0.0) and all(top - feats["subject"] >= lead for _s, _i, feats in band[1:])
 
     @staticmethod
     def _short_and_covered(

@@ -220,3 +220,29 @@ def test_se_plus_a_unit_of_time_reads_as_per_unit(seed_snapshot: Snapshot) -> No
     result = seed_snapshot.match("dapat libur berapa hari sebulan", country="TW")
     assert "per bulan" in result.normalized
     assert (result.decision, result.entry_id) == ("answer", "hak-taiwan"), result.candidates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The documents entry and the general requirements share "kerja ke luar negeri"; only one is about documents.
+        ("kalau mau ngurus dokumen buat kerja ke luar negeri apa aja", "dokumen-wajib"),
+        # English, no country: the unpaid-wages entry, not a country's wage or rights card.
+        ("boss hasn't paid my wages, what can i do", "gaji-tidak-dibayar"),
+    ],
+)
+def test_close_siblings_are_settled_by_the_subject_the_message_names(
+    seed_snapshot: Snapshot, text: str, expected: str
+) -> None:
+    result = seed_snapshot.match(text)
+    assert result.features["rule"] == "subject-lead", result.candidates
+    assert (result.decision, result.entry_id) == ("answer", expected), result.candidates
+    rivals = [s for e, s in result.candidates[1:3]]
+    assert result.candidates[0][1] - rivals[0] < seed_snapshot.matcher.config.thresholds["margin"]
+
+
+def test_siblings_whose_subjects_the_message_names_alike_are_still_asked(mini_snapshot: Snapshot) -> None:
+    # "gaji" is the subject of both wage entries: nothing tells Taiwan from Hong Kong, so the bot asks.
+    result = mini_snapshot.match("gajinya brp ya")
+    assert result.decision == "clarify"
+    assert result.features["rule"] != "subject-lead"
