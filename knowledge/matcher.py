@@ -421,7 +421,7 @@ class Matcher:
         if unknown_share > th["max_unknown"]:
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
         if aspects and wanted:
-            result = self._aspect_decision(scored, wanted, aspects, th, base)
+            result = self._aspect_decision(scored, wanted, aspects, th, base, content_known)
         else:
             result = self._score_decision(scored, len(query), th, base)
         if result.decision != "fallback" and self._about_unknown(result, content_known, has_unknown_word):
@@ -436,6 +436,7 @@ class Matcher:
         aspects: tuple[str, ...],
         th: dict[str, float],
         base: dict[str, Any],
+        content: Sequence[str] = (),
     ) -> MatchResult:
         """ASPECT of COUNTRY: the country's entry on that aspect wins; else the general one, said to be general."""
         stand_in = self.aspects.accepted(aspects)
@@ -446,6 +447,7 @@ class Matcher:
             own = [s for s in own if self.entry_aspects[s[1]] not in aspects[1:]]
         general = [s for s in scored if not self.entry_countries[s[1]] and self.entry_aspects[s[1]] in aspects]
         placed = [s for s in scored if self.entry_countries[s[1]] & wanted]
+        asked = [t for t in content if self._aspect_of.get(t) in aspects]  # the words naming the aspect
         fitting = own or general
         if placed and fitting and placed[0][0] - fitting[0][0] >= th["aspect_override"]:
             # An entry of the country on another aspect fits far better: it covers this one too (a scheme's
@@ -455,6 +457,12 @@ class Matcher:
         base["features"]["rule"] = "aspect-country"
         if own:
             best, i, _feats = own[0]
+            problem = self._general_problem(general, own[0], th, content)
+            if problem is not None:
+                # A general entry on the same aspect about exactly what the message names ("gaji belum dibayar")
+                # says more than the country's overview of that aspect (its rights card).
+                base["features"]["rule"] = "aspect-problem"
+                return MatchResult("answer", self.entry_ids[problem[1]], max(0.0, min(problem[0], 1.0)), **base)
             if best >= th["aspect_answer"]:
                 return MatchResult("answer", self.entry_ids[i], max(0.0, min(best, 1.0)), **base)
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
@@ -465,7 +473,8 @@ class Matcher:
             fitting = [s for s in scored if self.entry_aspects[s[1]] in (None, *stand_in)]
             return self._score_decision(fitting, 2, th, base)
         base["features"]["rule"] = "aspect-general"
-        if placed and general and placed[0][0] - general[0][0] >= th.get("general_override", th["aspect_override"]):
+        if (placed and general and placed[0][0] - general[0][0] >= th.get("general_override", th["aspect_override"])
+                and not self._lacks_words(placed[0][1], general[0][1], asked)):
             # The country has no entry on this aspect, but one of its entries fits better than any general one
             # ("agency fee in Hong Kong" is on its rights card): decide by score, as for an override.
             base["features"]["rule"] = "general-override"
@@ -476,6 +485,38 @@ class Matcher:
         if result.decision == "answer":
             return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)
         return result
+
+    def _lacks_words(self, i: int, other: int, content: Sequence[str]) -> bool:
+        """True when the message uses a word of entry `other`'s questions that entry `i`'s questions never use.
+
+        A country's overview scores well on the country's name alone; "ongkos ke hongkong" names costs, which
+        only the cost entries speak of, so the overview may not override them (the check is on aspect words).
+        """
+        words, others = self._entry_tokens[i], self._entry_tokens[other]
+        return any(t in others and t not in words for t in content)
+
+    def _general_problem(
+        self, general: list[tuple[float, int, dict[str, float]]], own: tuple[float, int, dict[str, float]],
+        th: dict[str, float], content: Sequence[str],
+    ) -> tuple[float, int, dict[str, float]] | None:
+        """The general entry on the country's entry's aspect that is about what the message names, if any.
+
+        It must lead in subject share, and the message must use words of its questions that the country's entry
+        never uses ("dibayar" for unpaid wages next to a rights card), and none the other way round: "perpanjang
+        kontrak di malaysia" is in Malaysia's contract entry too, which keeps it.
+        """
+        lead = th.get("subject_lead", 0.0)
+        if not lead:
+            return None
+        aspect = self.entry_aspects[own[1]]
+        for candidate in general:
+            if self.entry_aspects[candidate[1]] != aspect or candidate[0] <= own[0]:
+                continue
+            if candidate[2]["subject"] - own[2]["subject"] < lead or candidate[0] < th["aspect_answer"]:
+                continue
+            if self._lacks_words(own[1], candidate[1], content) and not self._lacks_words(candidate[1], own[1], content):
+                return candidate
+        return None
 
     def _score_decision(
         self, scored: list[tuple[float, int, dict[str, float]]], n_words: int, th: dict[str, float],
