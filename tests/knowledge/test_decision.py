@@ -275,3 +275,27 @@ def test_the_countrys_entry_keeps_a_problem_it_speaks_of(seed_snapshot: Snapshot
     # Malaysia's contract entry speaks of renewal: the general renewal entry does not take it over.
     result = seed_snapshot.match("mau perpanjang kontrak kerja di malaysia caranya gmn")
     assert (result.decision, result.entry_id) == ("answer", "kontrak-malaysia"), result.candidates
+
+
+def test_a_company_written_small_is_still_a_company_in_a_doubt(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("pt yg mau berangkatin aku ke taiwan itu resmi gak ya")
+    assert result.decision == "answer"
+    assert {result.entry_id, *result.also} >= {"cek-p3mi"}, result
+
+
+def test_work_on_a_tourist_visa_gets_the_answer_without_being_asked(seed_snapshot: Snapshot) -> None:
+    # No doubt word at all: telling of an offer to work on a tourist visa is enough.
+    result = seed_snapshot.match("adikku mau dikirim kerja ke laos jadi operator, katanya pake visa wisata aja")
+    assert result.decision == "answer"
+    assert {result.entry_id, *result.also} & {"visa-kerja", "ciri-penipuan"}, result
+
+
+def test_a_tourist_visa_for_a_holiday_is_no_warning_sign(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("mau liburan ke jepang pake visa turis")
+    assert result.features.get("rule") != "scam", result
+
+
+def test_wages_not_given_name_the_rights_aspect(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("udah lama gaji ga dikasih juragan, ngadu kemana")
+    assert result.aspects[0] == "hak", result.aspects
+    assert (result.decision, result.entry_id) == ("answer", "gaji-tidak-dibayar"), result.candidates
