@@ -34,6 +34,7 @@ CORRECTED_UNKNOWN = 0.25  # a word the normaliser had to guess is a quarter unkn
 MIN_SHARED_CONTENT = 2  # next to an unknown word, the entry must share this many known words of the message
 TOP_K = 10
 MAX_OPTIONS = 3
+SUBJECT_BAND = 0.4  # entries this close to the top get their subject share measured
 # Words around a country in a follow-up question that asks the previous question again for it.
 FOLLOW_UP_WORDS = frozenset({
     "kalau", "kalo", "klo", "kl", "di", "ke", "untuk", "buat", "yang", "dengan", "sama", "juga", "bagaimana",
@@ -209,9 +210,9 @@ class Matcher:
         self._n_rows = len(rows)
         self._subjects = [self._subject_profile(langs) for langs in lang_rows]
 
-    def _subject_profile(self, langs: list[list[tuple[str, ...]]]) -> list[tuple[dict[str, float], float]]:
+    def _subject_profile(self, langs: list[list[tuple[str, ...]]]) -> list[dict[str, float]]:
         """Per language, each content word's weight in the entry's subject: the share of its questions and
-        phrasings that use the word, times the word's IDF; with the total, to read a message's share of it."""
+        phrasings that use the word, times the word's IDF, as a share of the entry's whole subject."""
         out = []
         for rows in langs:
             rows = [r for r in rows if r]
@@ -225,13 +226,18 @@ class Matcher:
             profile = {t: c / len(rows) * self.bm25.idf.get(t, 0.0) for t, c in counts.items()}
             total = sum(profile.values())
             if total > 0:
-                out.append((profile, total))
+                out.append({t: w / total for t, w in profile.items()})
         return out
 
     def _subject_share(self, i: int, query: set[str]) -> float:
         """How much of entry i's subject (the words most of its phrasings use) the message names, in its best language."""
-        return max((sum(w for t, w in profile.items() if t in query) / total for profile, total in self._subjects[i]),
-                   default=0.0)
+        best = 0.0
+        for profile in self._subjects[i]:
+            share = 0.0
+            for t in query:
+                share += profile.get(t, 0.0)
+            best = max(best, share)
+        return best
 
     def _best_per_entry(self, row_scores: np.ndarray, slots: int) -> np.ndarray:
         best: np.ndarray = row_scores.reshape(slots, len(self.entries)).max(axis=0)
@@ -399,9 +405,8 @@ class Matcher:
                 "fuzzy": fuzzy,
                 "char": float(chars[i]),
                 "answer": min(float(answer[i]), 1.0),
-                "subject": self._subject_share(i, query_set),
             }
-            score = sum(cfg.weights.get(name, 0.0) * value for name, value in feats.items())
+            score = sum(cfg.weights[name] * value for name, value in feats.items())
             score += self._country_adjustment(entry_countries, named, wanted, cfg)
             score += self._aspect_adjustment(self.entry_aspects[i], aspects, accepted, context_aspect, cfg)
             if unplaced and entry_countries:
@@ -411,6 +416,10 @@ class Matcher:
         if not scored:
             return MatchResult("fallback", None, 0.0, (), normalized=normalized, **common)
         scored.sort(key=lambda s: (-s[0], self.entry_ids[s[1]]))
+        for value, i, feats in scored:
+            # Only the leaders are compared on their subject (the clarify band, the aspect's entries above the
+            # country's); the rest keep none, which saves its cost on every message.
+            feats["subject"] = self._subject_share(i, query_set) if value >= scored[0][0] - SUBJECT_BAND else 0.0
         candidates = tuple((self.entry_ids[i], round(max(s, 0.0), 4)) for s, i, _ in scored[:5])
         th = cfg.thresholds
         best, _top, best_feats = scored[0]
