@@ -53,6 +53,17 @@ NEW = [
     ("uang bond singapura dibayar siapa", "id", "jaminan-singapura", ["disetor oleh majikan", "1800 339 5505"]),
     ("maksimal biaya broker taiwan per bulan", "id", "biaya-taiwan", ["NT$1.800", "1955"]),
 ]
+# Session 4: coverage gaps. Unpaid wages in a named country get that country's office and hotline.
+WAGES = [
+    ("gaji saya di malaysia belum dibayar majikan, lapor ke mana", "id", "hak-malaysia",
+     ["+60 17-668 8032", "e-Wages", "tanggal 7"]),
+    ("majikan di hongkong tidak bayar gaji saya", "id", "hak-hongkong", ["+852 2157 9537", "+852 6773 0466"]),
+    ("my employer in hong kong did not pay my wages", "en", "hak-hongkong", ["Labour Department", "+852 6773 0466"]),
+    ("gaji di korea belum dibayar pabrik", "id", "hak-korea", ["KBRI Seoul", "+62 21 2924 4800"]),
+    ("majikan di taiwan tidak membayar gaji", "id", "hak-taiwan", ["1955"]),
+    ("bos ga ngasih gaji udah dua bulan", "id", "gaji-tidak-dibayar", ["KBRI/KJRI", "0800-1000"]),
+    ("gajiku durung dibayar majikan", "id", "gaji-tidak-dibayar", ["BP3MI", "PP 59/2021"]),
+]
 # A passport question answered for everyone names no one country's office as if it were the user's.
 NEUTRAL = [("majikan nyimpen paspor saya, boleh ga", "id", "paspor-ditahan", ["perwakilan RI di negara Anda", "1955"])]
 
@@ -62,7 +73,7 @@ def ask(question: str, lang: str, capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL + WAGES, ids=lambda v: str(v)[:40])
 def test_the_answer_carries_the_fact(cli_db: str, capsys: pytest.CaptureFixture[str], question: str, lang: str,
                                      slug: str, must_say: list[str]) -> None:
     turn = ask(question, lang, capsys)
