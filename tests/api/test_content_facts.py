@@ -64,6 +64,17 @@ WAGES = [
     ("bos ga ngasih gaji udah dua bulan", "id", "gaji-tidak-dibayar", ["KBRI/KJRI", "0800-1000"]),
     ("gajiku durung dibayar majikan", "id", "gaji-tidak-dibayar", ["BP3MI", "PP 59/2021"]),
 ]
+# Questions users word differently from the entry: the right entry answers, with the fact.
+WORDED = [
+    ("umur 44 tahun masih bisa daftar tki ga", "id", "usia-minimum", ["18 tahun", "18–39", "18–38"]),
+    ("is 50 too old to work abroad", "en", "usia-minimum", ["below 50", "18–38"]),
+    ("istriku ga ngebolehin aku kerja ke luar, gmn", "id", "surat-izin-keluarga", ["kepala desa atau lurah", "belum lengkap"]),
+    ("kalau tkw meninggal di luar negeri, keluarganya dapat santunan apa dari bpjs", "id", "pmi-meninggal",
+     ["Rp42 juta", "JKM"]),
+    ("cara cairin jht setelah pulang kerja dari luar", "id", "klaim-bpjs-pulang", ["Kanal Pelayanan"]),
+    ("can i fly on a tourist visa and find work there", "en", "visa-kerja", ["work visa"]),
+    ("desmigratif itu singkatan dari apa", "id", "desmigratif", ["Desa Migran Produktif", "Tidak semua desa"]),
+]
 # A passport question answered for everyone names no one country's office as if it were the user's.
 NEUTRAL = [("majikan nyimpen paspor saya, boleh ga", "id", "paspor-ditahan", ["perwakilan RI di negara Anda", "1955"])]
 
@@ -73,7 +84,7 @@ def ask(question: str, lang: str, capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL + WAGES, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL + WAGES + WORDED, ids=lambda v: str(v)[:40])
 def test_the_answer_carries_the_fact(cli_db: str, capsys: pytest.CaptureFixture[str], question: str, lang: str,
                                      slug: str, must_say: list[str]) -> None:
     turn = ask(question, lang, capsys)
