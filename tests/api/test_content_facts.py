@@ -75,6 +75,15 @@ WORDED = [
     ("can i fly on a tourist visa and find work there", "en", "visa-kerja", ["work visa"]),
     ("desmigratif itu singkatan dari apa", "id", "desmigratif", ["Desa Migran Produktif", "Tidak semua desa"]),
 ]
+# New entries of session 4: nurses, ship and fishing crew, the BP3MI.
+SECTORS = [
+    ("saya perawat s1, ada program kerja ke luar negeri?", "id", "kerja-perawat", ["Triple Win", "IJEPA", "18–38", "35"]),
+    ("i am a nurse, how can i work abroad", "en", "kerja-perawat", ["B1", "B2", "not covered by the moratorium"]),
+    ("kerja di kapal ikan luar negeri gimana caranya", "id", "kerja-abk", ["Pasal 4", "US$550", "NT$29.500"]),
+    ("can i work on a fishing boat abroad", "en", "kerja-abk", ["US$550", "10 jobs"]),
+    ("bp3mi tuh apa sih", "id", "bp3mi", ["23 BP3MI", "P4MI", "0800-1000"]),
+    ("what can i do at the bp3mi office", "en", "bp3mi", ["23 BP3MI", "OPP"]),
+]
 # A passport question answered for everyone names no one country's office as if it were the user's.
 NEUTRAL = [("majikan nyimpen paspor saya, boleh ga", "id", "paspor-ditahan", ["perwakilan RI di negara Anda", "1955"])]
 
@@ -84,7 +93,7 @@ def ask(question: str, lang: str, capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL + WAGES + WORDED, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL + WAGES + WORDED + SECTORS, ids=lambda v: str(v)[:40])
 def test_the_answer_carries_the_fact(cli_db: str, capsys: pytest.CaptureFixture[str], question: str, lang: str,
                                      slug: str, must_say: list[str]) -> None:
     turn = ask(question, lang, capsys)
