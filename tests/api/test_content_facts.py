@@ -84,6 +84,11 @@ SECTORS = [
     ("bp3mi tuh apa sih", "id", "bp3mi", ["23 BP3MI", "P4MI", "0800-1000"]),
     ("what can i do at the bp3mi office", "en", "bp3mi", ["23 BP3MI", "OPP"]),
 ]
+# Scam hubs: a transit country the knowledge base names only in a phrasing is not read as Taiwan.
+SCAMS = [
+    ("dapat tawaran kerja di myanmar gaji besar, berangkatnya lewat thailand", "id", "ciri-penipuan",
+     ["Kamboja, Myanmar", "0800-1000"]),
+]
 # A passport question answered for everyone names no one country's office as if it were the user's.
 NEUTRAL = [("majikan nyimpen paspor saya, boleh ga", "id", "paspor-ditahan", ["perwakilan RI di negara Anda", "1955"])]
 
@@ -93,7 +98,7 @@ def ask(question: str, lang: str, capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL + WAGES + WORDED + SECTORS, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL + WAGES + WORDED + SECTORS + SCAMS, ids=lambda v: str(v)[:40])
 def test_the_answer_carries_the_fact(cli_db: str, capsys: pytest.CaptureFixture[str], question: str, lang: str,
                                      slug: str, must_say: list[str]) -> None:
     turn = ask(question, lang, capsys)
