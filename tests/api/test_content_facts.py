@@ -78,7 +78,8 @@ WORDED = [
 # New entries of session 4: nurses, ship and fishing crew, the BP3MI.
 SECTORS = [
     ("saya perawat s1, ada program kerja ke luar negeri?", "id", "kerja-perawat", ["Triple Win", "IJEPA", "18–38", "35"]),
-    ("i am a nurse, how can i work abroad", "en", "kerja-perawat", ["B1", "B2", "not covered by the moratorium"]),
+    ("what programmes exist for indonesian nurses overseas", "en", "kerja-perawat",
+     ["B1", "B2", "not covered by the moratorium"]),
     ("kerja di kapal ikan luar negeri gimana caranya", "id", "kerja-abk", ["Pasal 4", "US$550", "NT$29.500"]),
     ("can i work on a fishing boat abroad", "en", "kerja-abk", ["US$550", "10 jobs"]),
     ("bp3mi tuh apa sih", "id", "bp3mi", ["23 BP3MI", "P4MI", "0800-1000"]),
