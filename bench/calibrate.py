@@ -207,15 +207,15 @@ def score_public(path: Path, matcher: Matcher, entries: dict[str, EntryDoc], con
 
 
 def grid(base: MatchConfig, quick: bool) -> list[tuple[str, MatchConfig]]:
-    """The settings tried: thresholds of the decision and the weight of the missing-country penalty."""
+    """The settings tried: thresholds of the decision and the subject lead that settles close siblings."""
     answers = (0.45, 0.50) if not quick else (0.50,)
-    margins = (0.05, 0.08, 0.10, 0.12) if not quick else (0.05, 0.10)
+    margins = (0.05, 0.08, 0.10, 0.12) if not quick else (0.10, 0.12)
+    leads = (0.0, 0.25, 0.30, 0.35) if not quick else (0.0, 0.30)
     unknowns = (0.5,)
-    unplaced = (-0.08,)
     out = []
-    for a, m, u, p in itertools.product(answers, margins, unknowns, unplaced):
-        cfg = base.with_thresholds(answer=a, margin=m, max_unknown=u).with_values("country", unplaced_specific=p)
-        out.append((f"answer={a:.2f} margin={m:.2f} max_unknown={u:.2f} unplaced={p:+.2f}", cfg))
+    for a, m, u, lead in itertools.product(answers, margins, unknowns, leads):
+        cfg = base.with_thresholds(answer=a, margin=m, max_unknown=u, subject_lead=lead)
+        out.append((f"answer={a:.2f} margin={m:.2f} max_unknown={u:.2f} subject_lead={lead:.2f}", cfg))
     return out
 
 
@@ -252,10 +252,8 @@ def main() -> int:
     print(f"chosen on the generated set: {label}")
     if args.write:
         text = CALIBRATION_FILE.read_text()
-        for name in ("answer", "margin", "max_unknown"):
+        for name in ("answer", "margin", "max_unknown", "subject_lead"):
             text = re.sub(rf"^(  {name}: +)[0-9.]+", rf"\g<1>{cfg.thresholds[name]:.2f}", text, count=1, flags=re.M)
-        text = re.sub(r"^(  unplaced_specific: +)[-0-9.]+", rf"\g<1>{cfg.country['unplaced_specific']:.2f}", text,
-                      count=1, flags=re.M)
         CALIBRATION_FILE.write_text(text)
         print(f"written to {CALIBRATION_FILE}")
     return 0

@@ -34,6 +34,7 @@ CORRECTED_UNKNOWN = 0.25  # a word the normaliser had to guess is a quarter unkn
 MIN_SHARED_CONTENT = 2  # next to an unknown word, the entry must share this many known words of the message
 TOP_K = 10
 MAX_OPTIONS = 3
+SUBJECT_BAND = 0.4  # entries this close to the top get their subject share measured
 # Words around a country in a follow-up question that asks the previous question again for it.
 FOLLOW_UP_WORDS = frozenset({
     "kalau", "kalo", "klo", "kl", "di", "ke", "untuk", "buat", "yang", "dengan", "sama", "juga", "bagaimana",
@@ -173,12 +174,14 @@ class Matcher:
         self._entry_rows: list[list[str]] = []
         self._entry_tokens: list[frozenset[str]] = []
         self._entry_words: list[frozenset[str]] = []  # questions, phrasings and answers: what an entry talks about
+        lang_rows: list[list[list[tuple[str, ...]]]] = []  # entry -> language -> its question and phrasings
         for entry_i, entry in enumerate(self.entries):
             seen: set[tuple[str, ...]] = set()
             strings: list[str] = []
+            lang_rows.append([])
             for text in entry.texts.values():
-                for piece in (text.question, *text.phrasings):
-                    tokens = self.normalizer.tokens(piece)
+                lang_rows[-1].append([self.normalizer.tokens(p) for p in (text.question, *text.phrasings)])
+                for tokens in lang_rows[-1][-1]:
                     if tokens and tokens not in seen:
                         seen.add(tokens)
                         row_entry.append(entry_i)
@@ -205,6 +208,36 @@ class Matcher:
         self.chars = ix.regroup(ix.build_char(rows), layout, self._slots * n)
         self.answer_bm25 = ix.regroup(ix.build_bm25(answers), answer_layout, self._answer_slots * n)
         self._n_rows = len(rows)
+        self._subjects = [self._subject_profile(langs) for langs in lang_rows]
+
+    def _subject_profile(self, langs: list[list[tuple[str, ...]]]) -> list[dict[str, float]]:
+        """Per language, each content word's weight in the entry's subject: the share of its questions and
+        phrasings that use the word, times the word's IDF, as a share of the entry's whole subject."""
+        out = []
+        for rows in langs:
+            rows = [r for r in rows if r]
+            if not rows:
+                continue
+            counts: dict[str, int] = {}
+            for row in rows:
+                for t in set(row):
+                    if t not in self._function_words and t not in self._alias_words and not t.isdigit():
+                        counts[t] = counts.get(t, 0) + 1
+            profile = {t: c / len(rows) * self.bm25.idf.get(t, 0.0) for t, c in counts.items()}
+            total = sum(profile.values())
+            if total > 0:
+                out.append({t: w / total for t, w in profile.items()})
+        return out
+
+    def _subject_share(self, i: int, query: set[str]) -> float:
+        """How much of entry i's subject (the words most of its phrasings use) the message names, in its best language."""
+        best = 0.0
+        for profile in self._subjects[i]:
+            share = 0.0
+            for t in query:
+                share += profile.get(t, 0.0)
+            best = max(best, share)
+        return best
 
     def _best_per_entry(self, row_scores: np.ndarray, slots: int) -> np.ndarray:
         best: np.ndarray = row_scores.reshape(slots, len(self.entries)).max(axis=0)
@@ -356,6 +389,7 @@ class Matcher:
         unplaced = not wanted
         scored: list[tuple[float, int, dict[str, float]]] = []
         joined = " ".join(query)
+        query_set = set(query)
         for i in top:
             entry_countries = self.entry_countries[i]
             if named and entry_countries and not entry_countries & set(named):
@@ -382,6 +416,10 @@ class Matcher:
         if not scored:
             return MatchResult("fallback", None, 0.0, (), normalized=normalized, **common)
         scored.sort(key=lambda s: (-s[0], self.entry_ids[s[1]]))
+        for value, i, feats in scored:
+            # Only the leaders are compared on their subject (the clarify band, the aspect's entries above the
+            # country's); the rest keep none, which saves its cost on every message.
+            feats["subject"] = self._subject_share(i, query_set) if value >= scored[0][0] - SUBJECT_BAND else 0.0
         candidates = tuple((self.entry_ids[i], round(max(s, 0.0), 4)) for s, i, _ in scored[:5])
         th = cfg.thresholds
         best, _top, best_feats = scored[0]
@@ -392,7 +430,7 @@ class Matcher:
         if unknown_share > th["max_unknown"]:
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
         if aspects and wanted:
-            result = self._aspect_decision(scored, wanted, aspects, th, base)
+            result = self._aspect_decision(scored, wanted, aspects, th, base, content_known)
         else:
             result = self._score_decision(scored, len(query), th, base)
         if result.decision != "fallback" and self._about_unknown(result, content_known, has_unknown_word):
@@ -407,6 +445,7 @@ class Matcher:
         aspects: tuple[str, ...],
         th: dict[str, float],
         base: dict[str, Any],
+        content: Sequence[str] = (),
     ) -> MatchResult:
         """ASPECT of COUNTRY: the country's entry on that aspect wins; else the general one, said to be general."""
         stand_in = self.aspects.accepted(aspects)
@@ -417,6 +456,7 @@ class Matcher:
             own = [s for s in own if self.entry_aspects[s[1]] not in aspects[1:]]
         general = [s for s in scored if not self.entry_countries[s[1]] and self.entry_aspects[s[1]] in aspects]
         placed = [s for s in scored if self.entry_countries[s[1]] & wanted]
+        asked = [t for t in content if self._aspect_of.get(t) in aspects]  # the words naming the aspect
         fitting = own or general
         if placed and fitting and placed[0][0] - fitting[0][0] >= th["aspect_override"]:
             # An entry of the country on another aspect fits far better: it covers this one too (a scheme's
@@ -426,6 +466,12 @@ class Matcher:
         base["features"]["rule"] = "aspect-country"
         if own:
             best, i, _feats = own[0]
+            problem = self._general_problem(general, own[0], th, content)
+            if problem is not None:
+                # A general entry on the same aspect about exactly what the message names ("gaji belum dibayar")
+                # says more than the country's overview of that aspect (its rights card).
+                base["features"]["rule"] = "aspect-problem"
+                return MatchResult("answer", self.entry_ids[problem[1]], max(0.0, min(problem[0], 1.0)), **base)
             if best >= th["aspect_answer"]:
                 return MatchResult("answer", self.entry_ids[i], max(0.0, min(best, 1.0)), **base)
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
@@ -436,7 +482,8 @@ class Matcher:
             fitting = [s for s in scored if self.entry_aspects[s[1]] in (None, *stand_in)]
             return self._score_decision(fitting, 2, th, base)
         base["features"]["rule"] = "aspect-general"
-        if placed and general and placed[0][0] - general[0][0] >= th.get("general_override", th["aspect_override"]):
+        if (placed and general and placed[0][0] - general[0][0] >= th.get("general_override", th["aspect_override"])
+                and not self._lacks_words(placed[0][1], general[0][1], asked)):
             # The country has no entry on this aspect, but one of its entries fits better than any general one
             # ("agency fee in Hong Kong" is on its rights card): decide by score, as for an override.
             base["features"]["rule"] = "general-override"
@@ -447,6 +494,38 @@ class Matcher:
         if result.decision == "answer":
             return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)
         return result
+
+    def _lacks_words(self, i: int, other: int, content: Sequence[str]) -> bool:
+        """True when the message uses a word of entry `other`'s questions that entry `i`'s questions never use.
+
+        A country's overview scores well on the country's name alone; "ongkos ke hongkong" names costs, which
+        only the cost entries speak of, so the overview may not override them (the check is on aspect words).
+        """
+        words, others = self._entry_tokens[i], self._entry_tokens[other]
+        return any(t in others and t not in words for t in content)
+
+    def _general_problem(
+        self, general: list[tuple[float, int, dict[str, float]]], own: tuple[float, int, dict[str, float]],
+        th: dict[str, float], content: Sequence[str],
+    ) -> tuple[float, int, dict[str, float]] | None:
+        """The general entry on the country's entry's aspect that is about what the message names, if any.
+
+        It must lead in subject share, and the message must use words of its questions that the country's entry
+        never uses ("dibayar" for unpaid wages next to a rights card), and none the other way round: "perpanjang
+        kontrak di malaysia" is in Malaysia's contract entry too, which keeps it.
+        """
+        lead = th.get("subject_lead", 0.0)
+        if not lead:
+            return None
+        aspect = self.entry_aspects[own[1]]
+        for candidate in general:
+            if self.entry_aspects[candidate[1]] != aspect or candidate[0] <= own[0]:
+                continue
+            if candidate[2]["subject"] - own[2]["subject"] < lead or candidate[0] < th["aspect_answer"]:
+                continue
+            if self._lacks_words(own[1], candidate[1], content) and not self._lacks_words(candidate[1], own[1], content):
+                return candidate
+        return None
 
     def _score_decision(
         self, scored: list[tuple[float, int, dict[str, float]]], n_words: int, th: dict[str, float],
@@ -474,13 +553,30 @@ class Matcher:
             base["features"]["rule"] = "clear-lead"
             return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
         if best >= th["clarify"] and best_feats["coverage"] >= th["min_coverage"] * 0.75:
-            options = tuple(self.entry_ids[i] for s, i, _ in scored[:MAX_OPTIONS] if s >= best - th["clarify_band"])
-            if len(options) == 1 and len(scored) > 1:
-                options = (options[0], self.entry_ids[scored[1][1]])
+            band = [s for s in scored[:MAX_OPTIONS] if s[0] >= best - th["clarify_band"]]
+            if len(band) == 1 and len(scored) > 1:
+                band.append(scored[1])
+            options = tuple(self.entry_ids[i] for _s, i, _ in band)
             if len(options) == 1:
                 return MatchResult("answer", options[0], confidence, **base)
+            if self._subject_lead(band, best - second, th):
+                base["features"]["rule"] = "subject-lead"
+                return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
             return MatchResult("clarify", None, confidence, options=options, **base)
         return MatchResult("fallback", None, confidence, **base)
+
+    @staticmethod
+    def _subject_lead(band: list[tuple[float, int, dict[str, float]]], margin: float, th: dict[str, float]) -> bool:
+        """Close scores, but the message names the top entry's subject and not its rivals': that entry.
+
+        Sibling entries share most words ("syarat kerja" is in the education entry too); what tells them apart
+        is the words most of an entry's phrasings use ("pendidikan", "ijazah"), which the message lacks.
+        """
+        lead = th.get("subject_lead", 0.0)
+        if not lead or margin < th.get("subject_margin", 1.0):
+            return False
+        top = band[0][2]["subject"]
+        return top >= th.get("subject_share", 0.0) and all(top - feats["subject"] >= lead for _s, _i, feats in band[1:])
 
     @staticmethod
     def _short_and_covered(

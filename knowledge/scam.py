@@ -55,7 +55,8 @@ class ScamRules:
             return ()
         doubting = bool(self.doubt & set(words))
         story = len(raw) >= STORY_CHARS and len(signs - {"company"}) >= 2
-        if not (doubting or story):
+        # Work on a tourist visa is non-procedural whatever the message asks: it always gets the answer.
+        if not (doubting or story or "tourist_visa" in signs):
             return ()
         for when, entries in self.answers:
             if when in signs:

@@ -53,6 +53,43 @@ NEW = [
     ("uang bond singapura dibayar siapa", "id", "jaminan-singapura", ["disetor oleh majikan", "1800 339 5505"]),
     ("maksimal biaya broker taiwan per bulan", "id", "biaya-taiwan", ["NT$1.800", "1955"]),
 ]
+# Session 4: coverage gaps. Unpaid wages in a named country get that country's office and hotline.
+WAGES = [
+    ("gaji saya di malaysia belum dibayar majikan, lapor ke mana", "id", "hak-malaysia",
+     ["+60 17-668 8032", "e-Wages", "tanggal 7"]),
+    ("majikan di hongkong tidak bayar gaji saya", "id", "hak-hongkong", ["+852 2157 9537", "+852 6773 0466"]),
+    ("my employer in hong kong did not pay my wages", "en", "hak-hongkong", ["Labour Department", "+852 6773 0466"]),
+    ("gaji di korea belum dibayar pabrik", "id", "hak-korea", ["KBRI Seoul", "+62 21 2924 4800"]),
+    ("majikan di taiwan tidak membayar gaji", "id", "hak-taiwan", ["1955"]),
+    ("bos ga ngasih gaji udah dua bulan", "id", "gaji-tidak-dibayar", ["KBRI/KJRI", "0800-1000"]),
+    ("gajiku durung dibayar majikan", "id", "gaji-tidak-dibayar", ["BP3MI", "PP 59/2021"]),
+]
+# Questions users word differently from the entry: the right entry answers, with the fact.
+WORDED = [
+    ("umur 44 tahun masih bisa daftar tki ga", "id", "usia-minimum", ["18 tahun", "18–39", "18–38"]),
+    ("is 50 too old to work abroad", "en", "usia-minimum", ["below 50", "18–38"]),
+    ("istriku ga ngebolehin aku kerja ke luar, gmn", "id", "surat-izin-keluarga", ["kepala desa atau lurah", "belum lengkap"]),
+    ("kalau tkw meninggal di luar negeri, keluarganya dapat santunan apa dari bpjs", "id", "pmi-meninggal",
+     ["Rp42 juta", "JKM"]),
+    ("cara cairin jht setelah pulang kerja dari luar", "id", "klaim-bpjs-pulang", ["Kanal Pelayanan"]),
+    ("can i fly on a tourist visa and find work there", "en", "visa-kerja", ["work visa"]),
+    ("desmigratif itu singkatan dari apa", "id", "desmigratif", ["Desa Migran Produktif", "Tidak semua desa"]),
+]
+# New entries of session 4: nurses, ship and fishing crew, the BP3MI.
+SECTORS = [
+    ("saya perawat s1, ada program kerja ke luar negeri?", "id", "kerja-perawat", ["Triple Win", "IJEPA", "18–38", "35"]),
+    ("what programmes exist for indonesian nurses overseas", "en", "kerja-perawat",
+     ["B1", "B2", "not covered by the moratorium"]),
+    ("kerja di kapal ikan luar negeri gimana caranya", "id", "kerja-abk", ["Pasal 4", "US$550", "NT$29.500"]),
+    ("can i work on a fishing boat abroad", "en", "kerja-abk", ["US$550", "10 jobs"]),
+    ("bp3mi tuh apa sih", "id", "bp3mi", ["23 BP3MI", "P4MI", "0800-1000"]),
+    ("what can i do at the bp3mi office", "en", "bp3mi", ["23 BP3MI", "OPP"]),
+]
+# Scam hubs: a transit country the knowledge base names only in a phrasing is not read as Taiwan.
+SCAMS = [
+    ("dapat tawaran kerja di myanmar gaji besar, berangkatnya lewat thailand", "id", "ciri-penipuan",
+     ["Kamboja, Myanmar", "0800-1000"]),
+]
 # A passport question answered for everyone names no one country's office as if it were the user's.
 NEUTRAL = [("majikan nyimpen paspor saya, boleh ga", "id", "paspor-ditahan", ["perwakilan RI di negara Anda", "1955"])]
 
@@ -62,7 +99,7 @@ def ask(question: str, lang: str, capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(("question", "lang", "slug", "must_say"), CORRECTED + NEW + NEUTRAL + WAGES + WORDED + SECTORS + SCAMS, ids=lambda v: str(v)[:40])
 def test_the_answer_carries_the_fact(cli_db: str, capsys: pytest.CaptureFixture[str], question: str, lang: str,
                                      slug: str, must_say: list[str]) -> None:
     turn = ask(question, lang, capsys)
