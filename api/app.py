@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import background, docs, handoff_service, metrics, security
+from api import docs, metrics, security
 from api.console import mount as console
 from api.logs import RequestIdMiddleware, register_secrets
 from api.metrics import HttpMetricsMiddleware, _route_templates
@@ -31,12 +31,9 @@ def create_app(settings: Settings | None = None, *, settle: bool = False) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The channels, the dispatcher, the outbox and the handoff service, built with all they need; the
+        # start-ups (channels first, then the loops that send on them) are entered below.
         runtime = build_runtime(settings)
-        telegram_routes.install(runtime)  # its PTB Application starts below when TELEGRAM_BOT_TOKEN is set
-        whatsapp_routes.register(runtime)  # its Graph API client opens below when WhatsApp is configured
-        handoff_service.install(runtime)  # the staff queue: its delivery loop, after the channels it sends on
-        background.install(runtime)  # outbox retries and the retention purge; after the channels they send on
-        metrics.install(runtime)  # /metrics on METRICS_PORT when set
         app.state.runtime = runtime
         async with AsyncExitStack() as stack:
             for start in runtime.startups:
@@ -47,6 +44,7 @@ def create_app(settings: Settings | None = None, *, settle: bool = False) -> Fas
             if settle:
                 settle_heap()
             yield
+        runtime.dispatcher.locks.dispose()
         runtime.engine.dispose()
 
     app = FastAPI(

@@ -2,7 +2,7 @@
 
 The tickets and their transcripts live in the database (bot/handoff/). This module moves the lines:
 
-- staff and bot lines go to the user through `runtime.channels[ticket.channel].send_replies`;
+- staff and bot lines go to the user through the dispatcher's `Outbound` on the ticket's channel;
 - user and system lines go to the staff group (STAFF_TELEGRAM_CHAT_ID) through the Telegram channel, and
   the post's message id is remembered so a staff member's reply to it finds the ticket;
 - a staff member's message in the group (a reply, `/klaim`, `/tutup [note]`) reaches `on_staff_message`.
@@ -10,7 +10,7 @@ The tickets and their transcripts live in the database (bot/handoff/). This modu
 Every worker runs the same loop: it wakes when this worker added a line, else every HANDOFF_POLL_SECONDS.
 A line is sent by the worker that flips its `delivered` flag first (a conditional UPDATE), reminders and
 idle closes are taken the same way, so several workers never send anything twice. What fails to send is
-kept in the outbox by the channel and retried by the outbox task.
+kept in the outbox by `Outbound` and retried by the outbox task.
 """
 
 from __future__ import annotations
@@ -18,16 +18,22 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from sqlalchemy.engine import Engine
+
+from api.settings import Settings
 from bot import handoff as desk
 from bot import i18n
+from bot.channels.base import Channel
 from bot.channels.telegram import StaffMessage
+from bot.channels.whatsapp import StaffSend
 from bot.delivery import claim_delivery, record_failed_send, release_delivery
+from bot.dispatch import Outbound
 from bot.i18n import N_
-from bot.privacy import SqlUserDataEraser
+from bot.messages import Reply
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -59,35 +65,36 @@ class ReplyRefused(desk.TicketConflict):
         return i18n.translator(lang).gettext(OUTSIDE_WINDOW).format(ticket=f"#{self.handoff_id}")
 
 
-def _staff_chat(runtime: Runtime) -> str | None:
-    chat = runtime.settings.staff_telegram_chat_id
-    return chat.strip() if chat and chat.strip() else None
-
-
 @runtime_checkable
 class StaffGroup(Protocol):
-    """A channel that can host the staff group (Telegram, STAFF_TELEGRAM_CHAT_ID): posts there, hears staff."""
+    """A channel that hosts the staff group (Telegram, STAFF_TELEGRAM_CHAT_ID, given at its construction)."""
 
     name: str
     staff_chat_id: int | None
-    staff_handler: Callable[[StaffMessage], Awaitable[None]] | None
 
-    async def post_text(self, chat_id: str | int, text: str) -> int | None:
-        """Post a text in the group; the id of the post."""
+
+@runtime_checkable
+class WindowedChannel(Protocol):
+    """A channel whose staff replies depend on a window the user opens (WhatsApp's 24 hours)."""
+
+    async def staff_reply_refusal(self, user_id: str) -> str | None:
+        """Why a staff reply cannot be sent now, or None."""
         ...
 
-
-def _staff_group(runtime: Runtime) -> StaffGroup | None:
-    """The channel that posts in the staff group, when it runs on this worker (users may be on any channel)."""
-    return next((channel for channel in runtime.channels.values() if isinstance(channel, StaffGroup)), None)
+    async def send_staff_reply(self, user_id: str, reply: Reply, *, handoff_id: int) -> StaffSend:
+        """Send a staff reply (or the template, holding the reply); how it went."""
+        ...
 
 
 class HandoffService:
     """One worker's part of the handoff: delivery passes, the staff group, the timeouts."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.engine = runtime.engine
+    def __init__(self, engine: Engine, settings: Settings, channels: Mapping[str, Channel],
+                 outbound: Outbound) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.channels = channels
+        self.outbound = outbound
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pass = asyncio.Lock()
@@ -108,29 +115,29 @@ class HandoffService:
         """Deliver every pending line this worker can; returns how many it delivered."""
         async with self._pass:
             done = 0
-            user_channels = list(self.runtime.channels)  # every channel's users
+            user_channels = list(self.channels)  # every channel's users
             if user_channels:
                 for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_USER,
                                                             channels=user_channels):
                     done += await self._to_user(line, ticket)
-            if _staff_chat(self.runtime) and _staff_group(self.runtime) is not None:
+            if self.staff_group() is not None:
                 for line, ticket in await asyncio.to_thread(desk.pending_lines, self.engine, desk.TO_STAFF):
                     done += await self._to_staff(line, ticket)
             return done
 
     async def _to_user(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
-        adapter = self.runtime.channels.get(ticket.channel)
+        adapter = self.channels.get(ticket.channel)
         if adapter is None or line.id is None:
             return 0
         if not await asyncio.to_thread(desk.claim_line, self.engine, line.id):
             return 0  # another worker (or pass) has it
         reply = desk.user_reply(line, ticket)
-        if line.sender == "staff" and hasattr(adapter, "send_staff_reply"):
+        if line.sender == "staff" and isinstance(adapter, WindowedChannel):
             await self._staff_reply_to_user(adapter, ticket, reply)
             return 1
         try:
-            # The adapter keeps what it cannot send in the outbox, which retries it.
-            await adapter.send_replies(ticket.user_id, [reply])
+            # What cannot be sent is kept in the outbox, which retries it.
+            await self.outbound.send_replies(adapter, ticket.user_id, [reply])
         except Exception as error:
             log.exception("handoff %s: line %s could not be handed to the %s channel", ticket.id, line.id,
                           ticket.channel)
@@ -138,7 +145,7 @@ class HandoffService:
                                     reply.to_dict(), error.__class__.__name__, attempts=1)
         return 1
 
-    async def _staff_reply_to_user(self, adapter: Any, ticket: desk.HandoffRow, reply: Any) -> None:
+    async def _staff_reply_to_user(self, adapter: WindowedChannel, ticket: desk.HandoffRow, reply: Reply) -> None:
         """A staff reply on a channel that reports how it went (WhatsApp): a failure or a template is noted."""
         assert ticket.id is not None
         try:
@@ -161,12 +168,10 @@ class HandoffService:
         self.wake()
 
     def _gettext(self, message: str) -> str:
-        return i18n.translator(self.runtime.settings.default_language).gettext(message)
+        return i18n.translator(self.settings.default_language).gettext(message)
 
     async def _to_staff(self, line: desk.HandoffMessageRow, ticket: desk.HandoffRow) -> int:
-        channel = _staff_group(self.runtime)
-        chat = _staff_chat(self.runtime)
-        if channel is None or chat is None or line.id is None or ticket.id is None:
+        if self.staff_group() is None or line.id is None or ticket.id is None:
             return 0
         if not await asyncio.to_thread(desk.claim_line, self.engine, line.id):
             return 0
@@ -174,8 +179,8 @@ class HandoffService:
         if line.kind == "opened":
             _ticket, lines = await asyncio.to_thread(desk.get_ticket, self.engine, ticket.id)
             transcript = [item for item in lines if item.kind == "history"]
-        text = desk.staff_post(line, ticket, self.runtime.settings.default_language, transcript=transcript)
-        message_id = await channel.post_text(chat, text)
+        text = desk.staff_post(line, ticket, self.settings.default_language, transcript=transcript)
+        message_id = await self._post(text)
         if message_id is not None:
             await asyncio.to_thread(desk.set_external_ref, self.engine, line.id, f"{STAFF_REF}{message_id}")
         return 1
@@ -184,7 +189,7 @@ class HandoffService:
 
     async def tick(self) -> None:
         """One pass: deliver, remind about waiting tickets, close idle ones, deliver what that produced."""
-        settings = self.runtime.settings
+        settings = self.settings
         await self.flush()
         reminded = await asyncio.to_thread(desk.remind_waiting, self.engine,
                                            after=dt.timedelta(minutes=settings.handoff_remind_minutes))
@@ -198,7 +203,7 @@ class HandoffService:
         """The worker's loop (until cancelled)."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        poll = self.runtime.settings.handoff_poll_seconds
+        poll = self.settings.handoff_poll_seconds
         while True:
             try:
                 await self.tick()
@@ -228,8 +233,8 @@ class HandoffService:
         row, _lines = await asyncio.to_thread(desk.get_ticket, self.engine, handoff_id)
         if row.status not in desk.OPEN:
             return  # recording it says why not
-        refusal = getattr(self.runtime.channels.get(row.channel), "staff_reply_refusal", None)
-        if refusal is not None and await refusal(row.user_id) is not None:
+        channel = self.channels.get(row.channel)
+        if isinstance(channel, WindowedChannel) and await channel.staff_reply_refusal(row.user_id) is not None:
             raise ReplyRefused(handoff_id)
 
     async def claim(self, handoff_id: int, *, staff: str) -> desk.HandoffRow:
@@ -253,16 +258,17 @@ class HandoffService:
 
         Taken once across workers by its update id; raises when it could not be handled (Telegram redelivers).
         """
-        group = _staff_group(self.runtime)
+        group = self.staff_group()
         if group is None:
             return
         key = f"staff:{message.update_id}"
-        if not await asyncio.to_thread(claim_delivery, self.engine, group.name, key):
+        name = group[0].name
+        if not await asyncio.to_thread(claim_delivery, self.engine, name, key):
             return
         try:
-            await self._staff_action(message, group.name)
+            await self._staff_action(message, name)
         except Exception:
-            await asyncio.to_thread(release_delivery, self.engine, group.name, key)
+            await asyncio.to_thread(release_delivery, self.engine, name, key)
             raise
 
     async def _staff_action(self, message: StaffMessage, group: str) -> None:
@@ -272,7 +278,7 @@ class HandoffService:
         ticket_id = None
         if message.reply_to is not None:
             ticket_id = await asyncio.to_thread(desk.ticket_of_post, self.engine, f"{STAFF_REF}{message.reply_to}")
-        lang = self.runtime.settings.default_language
+        lang = self.settings.default_language
         if ticket_id is None:
             if command in ("/klaim", "/tutup", "/claim", "/close"):
                 await self._notice(desk.staff_notice("no-ticket", lang))
@@ -295,36 +301,36 @@ class HandoffService:
         self.wake()
 
     async def _notice(self, text: str) -> None:
-        channel = _staff_group(self.runtime)
-        chat = _staff_chat(self.runtime)
-        if channel is not None and chat is not None:
-            await channel.post_text(chat, text)
+        await self._post(text)
+
+    def staff_group(self) -> tuple[Channel, int] | None:
+        """The channel that hosts the staff group and the group's chat id, when it runs on this worker."""
+        for channel in self.channels.values():
+            chat = channel.staff_chat_id if isinstance(channel, StaffGroup) else None
+            if chat is not None:
+                return channel, chat
+        return None
+
+    async def _post(self, text: str) -> str | None:
+        """Post a text (neutral markup, user words escaped) in the staff group; the id of its last message, or
+        None when it was kept in the outbox."""
+        group = self.staff_group()
+        if group is None:
+            return None
+        channel, chat = group
+        tally = await self.outbound.send_replies(channel, str(chat), [Reply(text)])
+        return tally.last_id
 
 
 def service_of(runtime: Runtime) -> HandoffService:
-    """The worker's handoff service (made on first use)."""
-    service = getattr(runtime, "handoffs", None)
-    if service is None:
-        service = HandoffService(runtime)
-        runtime.handoffs = service
-    return service
+    """The worker's handoff service."""
+    return runtime.handoffs
 
 
 @asynccontextmanager
 async def handoff_lifespan(runtime: Runtime) -> AsyncIterator[HandoffService]:
-    """Run the handoff loop for the life of the worker; connect the staff group when it is configured."""
-    service = service_of(runtime)
-    channel = _staff_group(runtime)
-    chat = _staff_chat(runtime)
-    if channel is not None and chat is not None:
-        try:
-            channel.staff_chat_id = int(chat)
-            channel.staff_handler = service.on_staff_message
-        except ValueError:
-            log.error("STAFF_TELEGRAM_CHAT_ID must be the group's numeric chat id (e.g. -1001234567890)")
-    for adapter in runtime.channels.values():
-        if hasattr(adapter, "on_reply_failed"):  # a platform's late failure of a staff reply (Meta's `failed`)
-            adapter.on_reply_failed = service.reply_failed
+    """Run the handoff loop for the life of the worker."""
+    service = runtime.handoffs
     task = asyncio.create_task(service.run(), name="handoff-loop")
     try:
         yield service
@@ -332,19 +338,6 @@ async def handoff_lifespan(runtime: Runtime) -> AsyncIterator[HandoffService]:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-        if channel is not None:
-            channel.staff_handler = None
 
 
-def install(runtime: Runtime) -> None:
-    """Give the conversation the staff queue and start the handoff loop (after the channels it sends on)."""
-    service = service_of(runtime)
-    sql_desk = desk.SqlDesk(runtime.engine, on_change=service.wake)
-    runtime.conversation.desk = sql_desk
-    eraser = runtime.conversation.eraser
-    if isinstance(eraser, SqlUserDataEraser):  # /hapus closes a ticket: the staff group hears of it at once
-        eraser.listeners.append(service.wake)
-    runtime.startups.append(handoff_lifespan)
-
-
-__all__ = ["HandoffService", "ReplyRefused", "handoff_lifespan", "install", "service_of"]
+__all__ = ["HandoffService", "ReplyRefused", "StaffGroup", "WindowedChannel", "handoff_lifespan", "service_of"]

@@ -38,7 +38,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import Conversation
-from bot.delivery import on_failed_send, on_rejected, outbox_counts
+from bot.delivery import outbox_counts
 from bot.messages import IncomingMessage, Turn
 
 Scope = MutableMapping[str, Any]
@@ -108,12 +108,16 @@ def route_template(scope: Scope) -> str:
     return template or getattr(route, "path_format", None) or getattr(route, "path", None) or "(unmatched)"
 
 
-def _count_failed_send(channel: str, error: str) -> None:
-    SEND_FAILURES.labels(label(channel), label(error)).inc()
+class DeliveryCounters:
+    """Failed sends and rejected updates as Prometheus counters (a `bot.dispatch.DeliveryMetrics`)."""
 
+    def failed_send(self, channel: str, code: str) -> None:
+        """Count a failed send by channel and error code."""
+        SEND_FAILURES.labels(label(channel), label(code)).inc()
 
-on_failed_send(_count_failed_send)
-on_rejected(lambda channel, reason: REJECTED.labels(label(channel), label(reason)).inc())
+    def rejected(self, channel: str, reason: str) -> None:
+        """Count an update rejected as unhandleable by channel and reason."""
+        REJECTED.labels(label(channel), label(reason)).inc()
 
 
 class MeteredConversation(Conversation):
@@ -258,12 +262,6 @@ async def separate_listener(runtime: Any) -> AsyncIterator[None]:
         server.server_close()
 
 
-def install(runtime: Any) -> None:
-    """Start the separate metrics listener with the worker when METRICS_PORT is set."""
-    if runtime.settings.metrics_port is not None:
-        runtime.startups.append(separate_listener)
-
-
 router = APIRouter(tags=["health"])
 
 
@@ -281,11 +279,11 @@ __all__ = [
     "MESSAGES",
     "MESSAGE_SECONDS",
     "SEND_FAILURES",
+    "DeliveryCounters",
     "HttpMetricsMiddleware",
     "MeteredConversation",
     "RuntimeCollector",
     "exposition",
-    "install",
     "label",
     "router",
 ]

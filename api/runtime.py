@@ -15,11 +15,16 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.background import background_tasks
+from api.channels import build_channels, channels_lifespan
 from api.database import open_prepared
-from api.metrics import MeteredConversation
+from api.handoff_service import HandoffService, handoff_lifespan
+from api.metrics import DeliveryCounters, MeteredConversation, separate_listener
 from api.settings import Settings
 from bot.channels.base import Channel
 from bot.core import Conversation
+from bot.dispatch import Dispatcher, Outbound, OutboxPolicy, UserLocks
+from bot.handoff import SqlDesk
 from bot.privacy import SqlUserDataEraser
 from bot.state import SqlRecorder, SqlStateStore
 from knowledge.editing import list_lexicon
@@ -115,13 +120,17 @@ class Runtime:
     engine: Engine
     snapshots: SnapshotHolder
     conversation: Conversation
+    # The channels this worker serves (started by `api.channels.channels_lifespan`), sending with the outbox,
+    # and the one path of a user's message.
+    channels: dict[str, Channel]
+    outbound: Outbound
+    dispatcher: Dispatcher
+    handoffs: HandoffService  # the worker's part of the human handoff (api/handoff_service.py)
     # Async context managers entered at start-up and left at shutdown (e.g. a channel's client).
     startups: list[Callable[[Runtime], AbstractAsyncContextManager[Any]]] = field(default_factory=list)
-    channels: dict[str, Channel] = field(default_factory=dict)
     # Turn counters are summed in memory and written every few seconds; flush() before reading them exactly.
     recorder: SqlRecorder | None = None
-    # The worker's human-handoff service (api/handoff_service.py), made when the app starts.
-    handoffs: Any = None
+
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -131,12 +140,30 @@ def build_runtime(settings: Settings) -> Runtime:
     snapshots.refresh(force=True)
     recorder = SqlRecorder(engine, flush_seconds=settings.stats_flush_seconds)
     # Times and counts every message for /metrics; otherwise the plain core.
+    channels = build_channels(settings, engine)
+    outbound = Outbound(engine, channels, default_language=settings.default_language, metrics=DeliveryCounters(),
+                        policy=OutboxPolicy(retry_seconds=settings.outbox_retry_seconds,
+                                            max_attempts=settings.outbox_max_attempts,
+                                            lease_seconds=settings.delivery_lease_seconds))
+    handoffs = HandoffService(engine, settings, channels, outbound)
+    # The staff queue wakes the handoff loop; so does /hapus, which closes the user's ticket.
     conversation = MeteredConversation(snapshots.get, SqlStateStore(engine), recorder=recorder,
-                                       settings=settings.bot, eraser=SqlUserDataEraser(engine))
-    runtime = Runtime(settings=settings, engine=engine, snapshots=snapshots, conversation=conversation,
-                      recorder=recorder)
-    runtime.startups.append(turn_flusher)
-    return runtime
+                                       settings=settings.bot, desk=SqlDesk(engine, on_change=handoffs.wake),
+                                       eraser=SqlUserDataEraser(engine, listeners=[handoffs.wake]))
+    dispatcher = Dispatcher(engine, conversation, outbound, locks=UserLocks(engine),
+                            lease_seconds=settings.delivery_lease_seconds)
+    return Runtime(settings=settings, engine=engine, snapshots=snapshots, conversation=conversation,
+                   channels=channels, outbound=outbound, dispatcher=dispatcher, recorder=recorder,
+                   handoffs=handoffs, startups=startups(settings))
+
+
+def startups(settings: Settings) -> list[Callable[[Runtime], AbstractAsyncContextManager[Any]]]:
+    """What a worker starts, in order: the channels before the loops that send on them."""
+    started: list[Callable[[Runtime], AbstractAsyncContextManager[Any]]] = [
+        turn_flusher, channels_lifespan, handoff_lifespan, background_tasks]
+    if settings.metrics_port is not None:
+        started.append(separate_listener)  # /metrics on METRICS_PORT
+    return started
 
 
 @asynccontextmanager

@@ -35,7 +35,6 @@ an older one.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,66 +52,9 @@ UNDELIVERED = ("pending", "sending")
 # SQLModel does not declare __table__ to type checkers; SQLAlchemy sets it on every table model.
 _EVENTS = ProcessedEventRow.__table__  # type: ignore[attr-defined]
 _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
-log = logging.getLogger(__name__)
-
-# Called with (channel, error code) whenever a send fails (first failure and every failed retry);
-# api/metrics.py counts them through this, so bot/ needs no import of the layer above it.
-FailedSendHook = Callable[[str, str], None]
-_failed_send_hooks: list[FailedSendHook] = []
-
-
-def on_failed_send(hook: FailedSendHook) -> None:
-    """Call `hook(channel, error_code)` after every failed send is recorded (once per hook, however often added)."""
-    if hook not in _failed_send_hooks:
-        _failed_send_hooks.append(hook)
-
-
-def remove_failed_send_hook(hook: FailedSendHook) -> None:
-    """Stop calling `hook`."""
-    if hook in _failed_send_hooks:
-        _failed_send_hooks.remove(hook)
-
-
-def _notify_failed_send(channel: str, error: str) -> None:
-    for hook in list(_failed_send_hooks):
-        try:
-            hook(channel, error)
-        except Exception:  # a metric must never cost the outbox row or the caller's flow
-            log.exception("failed-send hook %r raised", hook)
-
-
-# Called with (channel, reason) for an inbound update that can never be handled (a field of the wrong type
-# or beyond a column's bound): it is acknowledged, not retried, and counted by api/metrics.py through this.
-RejectedHook = Callable[[str, str], None]
-_rejected_hooks: list[RejectedHook] = []
-
-
-def on_rejected(hook: RejectedHook) -> None:
-    """Call `hook(channel, reason)` for every inbound update rejected as unhandleable (once per hook)."""
-    if hook not in _rejected_hooks:
-        _rejected_hooks.append(hook)
-
-
-def record_rejected(channel: str, reason: str) -> None:
-    """Note an update that can never be handled: a log line (the reason code only, never the content) and the
-    hooks. The caller acknowledges it, so the platform does not deliver it again and again."""
-    log.warning("rejected a %s update that cannot be handled: %s", channel, reason)
-    for hook in list(_rejected_hooks):
-        try:
-            hook(channel, reason)
-        except Exception:  # a metric must never cost the acknowledgement
-            log.exception("rejected-update hook %r raised", hook)
-
 
 def _key(external_id: str) -> str:
     return str(external_id)[:200]
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite returns timestamps without a zone; they were stored as UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 @dataclass(frozen=True)
@@ -156,7 +98,7 @@ def begin_delivery(engine: Engine, channel: str, external_id: str, user_id: str 
             return Delivery("busy", channel, key)
         if row["state"] != "processing":
             return Delivery("duplicate", channel, key)
-        started = _aware(row["received_at"]) or now
+        started = row["received_at"] or now  # aware UTC (bot.models.UTCDateTime)
         if now - started < dt.timedelta(seconds=lease_seconds):
             return Delivery("busy", channel, key)
         taken = connection.execute(
@@ -168,12 +110,6 @@ def begin_delivery(engine: Engine, channel: str, external_id: str, user_id: str 
     if not taken:
         return Delivery("busy", channel, key)
     return Delivery("resume", channel, key, attempt=row["attempt"] + 1, result=row["result"], sent=row["sent"] or 0)
-
-
-def store_result(engine: Engine, delivery: Delivery, result: Any) -> None:
-    """Keep the rendered replies in the claim (step 3) so a takeover sends them instead of re-running the core."""
-    with engine.begin() as connection:
-        _store(connection, delivery, result)
 
 
 def _store(connection: Connection, delivery: Delivery, result: Any) -> None:
@@ -269,9 +205,7 @@ def record_failed_send(engine: Engine, channel: str, user_id: str, payload: dict
         session.add(row)
         session.commit()
         assert row.id is not None
-        row_id = row.id
-    _notify_failed_send(channel, error)
-    return row_id
+        return row.id
 
 
 def has_undelivered(engine: Engine, channel: str, user_id: str) -> bool:
@@ -352,8 +286,6 @@ def settle_outbox(engine: Engine, row: OutboxRow, *, sent: bool, error: str | No
     with engine.begin() as connection:
         connection.execute(update(_OUTBOX).where(_OUTBOX.c.id == row.id, _OUTBOX.c.status == "sending")
                            .values(**values))
-    if not sent:
-        _notify_failed_send(row.channel, error or "unknown")
     return status
 
 
@@ -371,6 +303,5 @@ def outbox_counts(engine: Engine) -> dict[str, int]:
 __all__ = [
     "DEFAULT_LEASE_SECONDS", "Claimed", "Delivery", "begin_delivery", "claim_and_compute", "claim_delivery",
     "claim_outbox", "due_outbox", "failed_sends", "finish_delivery", "has_undelivered", "mark_progress",
-    "on_failed_send", "on_rejected", "outbox_counts", "record_failed_send", "record_rejected", "release_delivery",
-    "remove_failed_send_hook", "settle_outbox", "store_result",
+    "outbox_counts", "record_failed_send", "release_delivery", "settle_outbox",
 ]

@@ -44,6 +44,8 @@ class IncomingMessage:
     button: str | None = None
     language_hint: str | None = None
     external_id: str | None = None
+    # What the platform wants back to show the message was received (Telegram's callback query id); None: nothing.
+    receipt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

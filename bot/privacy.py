@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -112,10 +112,10 @@ def _user_keys(user_id: str) -> list[str]:
 class SqlUserDataEraser:
     """Erases a user's tickets, then their rows from every table in `USER_TABLES`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, listeners: Sequence[Callable[[], None]] = ()) -> None:
         self.engine = engine
         # Called after each erasure, e.g. to wake the handoff loop that tells the staff group.
-        self.listeners: list[Callable[[], None]] = []
+        self.listeners = tuple(listeners)
 
     def erase(self, channel: str, user_id: str) -> None:
         """Delete in one transaction per step, tickets first; then tell the listeners."""

@@ -3,7 +3,8 @@
 Platforms may deliver one chat's updates on parallel connections (Telegram up to its webhook's
 max_connections, Meta likewise). Handled at once, two of them would read the same conversation state and
 the later save would drop the earlier one's change (the flood counter, the country in context), and their
-replies could interleave. Workers on one database can still race like that; within a worker they cannot.
+replies could interleave. This is the in-worker half of the per-user lock; `bot.dispatch.locks` adds the
+PostgreSQL advisory lock that holds across workers.
 """
 
 from __future__ import annotations

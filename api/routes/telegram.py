@@ -1,61 +1,24 @@
-"""The Telegram webhook route and the Telegram channel's place in the app's lifespan."""
+"""The Telegram webhook route: check the secret and the body, then hand the update on (`api.channels`)."""
 
 from __future__ import annotations
 
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from api.channels import take_telegram_update
 from api.runtime import Runtime
 from api.schemas import error_response
 from bot.channels import telegram as tg
-from bot.delivery import record_rejected
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000  # real updates are a few kB; anything this big is not from Telegram
 router = APIRouter(tags=["webhooks"])
 log = logging.getLogger(__name__)
-
-
-def install(runtime: Runtime) -> None:
-    """Add the Telegram channel to the runtime's start-ups when TELEGRAM_BOT_TOKEN is set."""
-    if runtime.settings.telegram_bot_token is not None:
-        runtime.startups.append(telegram_lifespan)
-
-
-@asynccontextmanager
-async def telegram_lifespan(runtime: Runtime) -> AsyncIterator[tg.TelegramChannel]:
-    """Run the PTB Application for the life of the worker; poll too when TELEGRAM_MODE=polling."""
-    settings = runtime.settings
-    assert settings.telegram_bot_token is not None
-    polling = settings.telegram_mode == "polling"
-    if not polling and settings.telegram_webhook_secret is None:
-        raise RuntimeError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_MODE=webhook "
-                           "(or set TELEGRAM_MODE=polling on a laptop)")
-    channel = tg.create_channel(settings.telegram_bot_token.get_secret_value(),
-                                base_url=settings.telegram_api_base_url, polling=polling,
-                                conversation=runtime.conversation, engine=runtime.engine)
-    channel.lease_seconds = settings.delivery_lease_seconds
-    application = channel.application
-    # initialize() costs one getMe per worker; setWebhook is a deploy step (`desmigratif telegram`).
-    async with application:
-        await application.start()
-        try:
-            if polling:
-                await tg.start_polling(channel)
-            runtime.channels[tg.CHANNEL] = channel
-            log.info("telegram channel ready (%s)", settings.telegram_mode)
-            yield channel
-        finally:
-            runtime.channels.pop(tg.CHANNEL, None)
-            await tg.stop_polling(channel)
-            await application.stop()
 
 
 def _problem(status: int, detail: str) -> JSONResponse:
@@ -101,12 +64,12 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     try:
         update = channel.parse(data)
     except tg.RejectedUpdate as error:  # from Telegram, but never handleable: acknowledge so it is not resent
-        record_rejected(tg.CHANNEL, error.reason)
+        runtime.dispatcher.rejected(tg.CHANNEL, error.reason)
         return JSONResponse({"ok": True, "status": "rejected"})
     except tg.MalformedUpdate as error:  # not an update at all (no object, no update id)
         return _problem(400, str(error))
     # Acknowledge only after the update is answered or durably queued (bot/delivery.py has the guarantee).
-    outcome = await channel.process(update)
+    outcome = await take_telegram_update(runtime, update)
     if outcome.status == "busy":  # another worker holds it; should it die, the redelivery takes over
         return _problem(503, "this update is being handled; Telegram will deliver it again")
     if outcome.status == "failed" and outcome.sent == 0:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -15,10 +13,7 @@ from api.schemas import error_response
 from bot.channels.whatsapp import (
     CHANNEL,
     BadSignature,
-    DeliveryBusy,
-    GraphClient,
     MissingSignature,
-    RetryPolicy,
     WhatsAppChannel,
     verify_signature,
     verify_token_matches,
@@ -89,8 +84,9 @@ async def _raw_body(request: Request) -> bytes:
 async def receive(request: Request) -> JSONResponse:
     """Check the signature over the raw body, then answer every message in the delivery."""
     settings = _settings(request)
-    channel: WhatsAppChannel | None = request.app.state.runtime.channels.get(CHANNEL)
-    if channel is None:
+    runtime: Runtime = request.app.state.runtime
+    channel = runtime.channels.get(CHANNEL)
+    if not isinstance(channel, WhatsAppChannel):
         raise HTTPException(404, "WhatsApp is not configured on this server")
     body = await _raw_body(request)
     assert settings.whatsapp_app_secret is not None
@@ -109,43 +105,21 @@ async def receive(request: Request) -> JSONResponse:
         raise HTTPException(400, "the body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise HTTPException(400, "the body must be a JSON object")
+    # Every message in order (a message that fails now does not stop the others), then the statuses.
+    for reason in channel.rejected(payload):  # never handleable: counted and acknowledged, never retried
+        runtime.dispatcher.rejected(CHANNEL, reason)
+    report = await runtime.dispatcher.handle_all(channel, channel.incoming(payload))
     try:
-        report = await channel.handle_update(payload)
-    except DeliveryBusy:  # another worker holds one of its messages; should it die, the redelivery takes over
-        return JSONResponse({"detail": "a message of this delivery is being handled; retry later"}, status_code=503)
+        statuses, failed = await channel.statuses(payload)
     except Exception:
-        # Unacknowledged deliveries are retried by Meta; the messages not yet answered were released.
-        log.exception("a whatsapp delivery could not be handled")
+        log.exception("the delivery statuses of a whatsapp delivery could not be recorded")
         return JSONResponse({"detail": "temporarily unable to handle the delivery; retry later"}, status_code=503)
-    return JSONResponse({"status": "ok", "handled": report.handled, "duplicates": report.duplicates,
-                         "statuses": report.statuses})
-
-
-@asynccontextmanager
-async def whatsapp_startup(runtime: Runtime) -> AsyncIterator[None]:
-    """Open the Graph API client for this worker and register the channel; close it at shutdown."""
-    settings = runtime.settings
-    assert settings.whatsapp_access_token is not None and settings.whatsapp_phone_number_id is not None
-    client = GraphClient(
-        base_url=settings.whatsapp_api_base_url,
-        phone_number_id=settings.whatsapp_phone_number_id,
-        access_token=settings.whatsapp_access_token.get_secret_value(),
-        retry=RetryPolicy(attempts=settings.whatsapp_send_attempts, base_delay=settings.whatsapp_retry_base_seconds),
-    )
-    async with client:
-        channel = WhatsAppChannel(client, runtime.conversation, runtime.engine,
-                                  default_language=settings.default_language,
-                                  reply_template=settings.whatsapp_reply_template,
-                                  reply_template_lang=settings.whatsapp_reply_template_lang)
-        channel.lease_seconds = settings.delivery_lease_seconds
-        runtime.channels[CHANNEL] = channel
-        try:
-            yield
-        finally:
-            runtime.channels.pop(CHANNEL, None)
-
-
-def register(runtime: Runtime) -> None:
-    """Add the WhatsApp start-up to the runtime when all four WhatsApp settings are present."""
-    if runtime.settings.whatsapp_enabled:
-        runtime.startups.append(whatsapp_startup)
+    for ticket, code in failed:  # a staff reply Meta accepted but could not deliver
+        await runtime.handoffs.reply_failed(ticket, code)
+    if report.count("busy"):  # another worker holds one; should it die, the redelivery takes over
+        return JSONResponse({"detail": "a message of this delivery is being handled; retry later"}, status_code=503)
+    if report.count("failed"):
+        # Unacknowledged deliveries are retried by Meta; the messages handled meanwhile are dropped as duplicates.
+        return JSONResponse({"detail": "temporarily unable to handle the delivery; retry later"}, status_code=503)
+    return JSONResponse({"status": "ok", "handled": report.count("handled"),
+                         "duplicates": report.count("duplicate"), "statuses": statuses})

@@ -3,7 +3,8 @@ one text splitter.
 
 A channel turns a platform's update into neutral `IncomingMessage`s, renders neutral `Reply`s into the
 platform's payloads within its limits, and sends one payload at a time, raising `SendFailed` (never an
-SDK's exception) when it cannot. Callers (the outbox, the handoff service) know channels only by this.
+SDK's exception) when it cannot. It holds no delivery logic: the order per user, the claim, the core, the
+stored replies, the progress and the outbox are `bot.dispatch`'s, which knows channels only by this.
 """
 
 from __future__ import annotations
@@ -28,12 +29,24 @@ class SendFailed(Exception):
     """
 
     def __init__(self, code: str, *, retryable: bool = True, retry_after: float | None = None,
-                 attempts: int = 1) -> None:
+                 attempts: int = 1, rest: list[Payload] | None = None) -> None:
         super().__init__(f"{code} after {attempts} attempt(s)")
         self.code = code
         self.retryable = retryable
         self.retry_after = retry_after
         self.attempts = attempts
+        # What to keep in the outbox instead of the payload, when only part of it failed (the messages of a
+        # long reply not yet sent) or it showed several replies (one outbox row each, as they were made).
+        self.rest = rest
+
+
+class Rejected(Exception):
+    """An update from the platform that can never be handled (a field of the wrong type or out of bounds):
+    acknowledged and counted, never retried. `reason` is a short code, never the content."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,28 +81,66 @@ class Chat(Protocol):
 
 
 class Channel(Protocol):
-    """One messaging platform, as the rest of the service sees it."""
+    """One messaging platform, as `bot.dispatch` and the rest of the service see it."""
 
     @property
     def name(self) -> str:
         """The channel's name in ids and tables ("telegram", "whatsapp")."""
         ...
 
+    @property
+    def localized(self) -> bool:
+        """True when `render` adds words of its own (so the dispatcher looks up the user's language)."""
+        ...
+
     def incoming(self, body: Any) -> list[IncomingMessage]:
         """The neutral messages of one webhook body, in order (none for updates the bot does not answer)."""
+        ...
+
+    def prepare(self, msg: IncomingMessage) -> tuple[IncomingMessage | None, list[Payload]]:
+        """Before the core (blocking): the message as the core should read it (None: do not run the core)
+        and payloads to send ahead of the answer."""
         ...
 
     def render(self, replies: Sequence[Reply], lang: str) -> list[Payload]:
         """The payloads that show `replies` on this platform, in order, each within its limits."""
         ...
 
-    async def send_payload(self, user_id: str, payload: Payload) -> None:
-        """Send one payload with the retry policy; SendFailed when it still cannot be sent."""
+    def remember(self, user_id: str, replies: Sequence[Reply]) -> None:
+        """After rendering (blocking): keep what reading the user's next message needs (shown choices)."""
         ...
 
-    async def send_replies(self, user_id: str, replies: Sequence[Reply]) -> object:
-        """Render and send replies outside a webhook turn; what cannot be sent is kept in the outbox."""
+    async def acknowledge(self, msg: IncomingMessage) -> None:
+        """Tell the platform the message was received (a button's spinner, read ticks); never raises."""
         ...
+
+    async def send(self, user_id: str, payload: Payload) -> list[str]:
+        """Send one payload with the retry policy; the platform's ids of the messages sent; SendFailed if not."""
+        ...
+
+    async def sent(self, user_id: str, ids: Sequence[str]) -> None:
+        """Note the messages just sent (blocking work inside), e.g. to follow their delivery statuses."""
+        ...
+
+
+class ChannelDefaults:
+    """The parts of `Channel` a platform without them does nothing for."""
+
+    localized = False
+
+    def prepare(self, msg: IncomingMessage) -> tuple[IncomingMessage | None, list[Payload]]:
+        """The message as it came, nothing sent ahead."""
+        return msg, []
+
+    def remember(self, user_id: str, replies: Sequence[Reply]) -> None:
+        """Nothing to keep."""
+
+    async def acknowledge(self, msg: IncomingMessage) -> None:
+        """Nothing to tell."""
+
+    async def sent(self, user_id: str, ids: Sequence[str]) -> None:
+        """Nothing to note."""
+
 
 # Where a long text is cut, best first; ". " keeps a sentence whole when a paragraph has no line break.
 _SEPARATORS = ("\n\n", "\n", ". ", " ")
@@ -144,4 +195,4 @@ def split_text(text: str, limit: int, *, can_cut: Callable[[int], bool] | None =
     return parts
 
 
-__all__ = ["Channel", "Chat", "Payload", "RetryPolicy", "SendFailed", "split_text"]
+__all__ = ["Channel", "ChannelDefaults", "Chat", "Payload", "Rejected", "RetryPolicy", "SendFailed", "split_text"]

@@ -39,12 +39,13 @@ class StatusEvent:
     error_code: str | None = None
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list (nothing when it is not a list)."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _error_code(raw: dict[str, Any]) -> str | None:
-    for error in _dicts(raw.get("errors")):
+    for error in dicts(raw.get("errors")):
         code = error.get("code")
         if isinstance(code, int | str) and not isinstance(code, bool) and str(code).strip():
             return str(code).strip()[:MAX_CODE_CHARS]
@@ -55,8 +56,8 @@ def change_values(payload: Any) -> Iterator[dict[str, Any]]:
     """The `value` object of every change of every entry of a webhook delivery, in order."""
     if not isinstance(payload, dict):
         return
-    for entry in _dicts(payload.get("entry")):
-        for change in _dicts(entry.get("changes")):
+    for entry in dicts(payload.get("entry")):
+        for change in dicts(entry.get("changes")):
             value = change.get("value")
             if isinstance(value, dict):
                 yield value
@@ -66,7 +67,7 @@ def parse_statuses(payload: Any) -> list[StatusEvent]:
     """The status events (`value.statuses[]`) of every entry and change of a webhook delivery, in order."""
     found: list[StatusEvent] = []
     for value in change_values(payload):
-        for raw in _dicts(value.get("statuses")):
+        for raw in dicts(value.get("statuses")):
             wamid, status = raw.get("id"), raw.get("status")
             if isinstance(wamid, str) and wamid and len(wamid) <= 200 and status in RANK and status != "accepted":
                 found.append(StatusEvent(wamid, status, _error_code(raw) if status == "failed" else None))
@@ -116,15 +117,11 @@ def status_of(engine: Engine, wamid: str) -> tuple[str, str | None] | None:
         return (row.status, row.error_code) if row is not None else None
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
 def window_open(engine: Engine, user_id: str, *, now: dt.datetime | None = None) -> bool | None:
     """True inside the user's 24-hour window, False outside it, None when we never saw them write."""
     with Session(engine) as session:
         row = session.get(WhatsAppContactRow, storage_key(user_id))
-        last = _aware(row.last_inbound_at) if row is not None else None
+        last = row.last_inbound_at if row is not None else None
     if last is None:
         return None
     return (now or utcnow()) - last < WINDOW

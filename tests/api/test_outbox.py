@@ -14,10 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.background import drain_outbox
 from api.settings import Settings
 from api.tokens import create_token
+from bot.channels.base import ChannelDefaults, SendFailed
 from bot.delivery import claim_outbox, due_outbox, failed_sends, outbox_counts, record_failed_send
+from bot.dispatch import Outbound, OutboxPolicy
 from bot.models import OutboxRow
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
@@ -87,27 +88,27 @@ def test_unsent_replies_wait_and_are_retried_in_order_and_show_in_stats(
     assert all(int(c.params["chat_id"]) == user for c in fake.calls_to("sendMessage"))
 
 
-class FlakyChannel:
+class FlakyChannel(ChannelDefaults):
     """A channel adapter that fails the first `failures` sends, recording what it sent."""
+
+    name = "telegram"
 
     def __init__(self, failures: int = 0, *, always: bool = False) -> None:
         self.failures = failures
         self.always = always
-        self.sent: list[tuple[str, str]] = []
+        self.delivered: list[tuple[str, str]] = []
 
-    async def send_payload(self, user_id: str, payload: dict[str, Any]) -> None:
+    async def send(self, user_id: str, payload: dict[str, Any]) -> list[str]:
         if self.always or self.failures > 0:
             self.failures -= 1
-            raise ConnectionError("platform down")
-        self.sent.append((user_id, payload["text"]))
+            raise SendFailed("ConnectionError")
+        self.delivered.append((user_id, payload["text"]))
+        return [str(len(self.delivered))]
 
 
-class FakeRuntime:
-    def __init__(self, engine: Engine, channel: FlakyChannel, **settings: Any) -> None:
-        self.engine = engine
-        self.channels = {"telegram": channel}
-        self.settings = Settings(_env_file=None, database_url="sqlite://", outbox_retry_seconds=0.001,  # type: ignore[call-arg]
-                                 **settings)
+def outbound(engine: Engine, channel: FlakyChannel, max_attempts: int = 8) -> Outbound:
+    return Outbound(engine, {"telegram": channel},  # type: ignore[dict-item]
+                    policy=OutboxPolicy(retry_seconds=0.001, max_attempts=max_attempts))
 
 
 def queue(engine: Engine, user: str, *texts: str) -> list[int]:
@@ -115,9 +116,9 @@ def queue(engine: Engine, user: str, *texts: str) -> list[int]:
             for t in texts]
 
 
-def drain(runtime: FakeRuntime, passes: int = 1) -> None:
+def drain(sender: Outbound, passes: int = 1) -> None:
     for _ in range(passes):
-        asyncio.run(drain_outbox(runtime))  # type: ignore[arg-type]
+        asyncio.run(sender.drain())
         time.sleep(0.01)
 
 
@@ -125,16 +126,16 @@ def test_one_user_is_served_in_order_while_another_is_not_held_up(engine: Engine
     queue(engine, "u1", "a1", "a2", "a3")
     queue(engine, "u2", "b1")
     channel = FlakyChannel(failures=1)  # u1's oldest fails once
-    drain(FakeRuntime(engine, channel), passes=6)
-    assert [t for u, t in channel.sent if u == "u1"] == ["a1", "a2", "a3"]
-    assert ("u2", "b1") in channel.sent
-    assert channel.sent.index(("u2", "b1")) < channel.sent.index(("u1", "a1")), "u2 did not wait for u1's retry"
+    drain(outbound(engine, channel), passes=6)
+    assert [t for u, t in channel.delivered if u == "u1"] == ["a1", "a2", "a3"]
+    assert ("u2", "b1") in channel.delivered
+    assert channel.delivered.index(("u2", "b1")) < channel.delivered.index(("u1", "a1")), "u2 did not wait for u1's retry"
 
 
 def test_a_row_that_keeps_failing_stops_at_the_attempt_limit(engine: Engine) -> None:
     (row_id,) = queue(engine, "u3", "never")
     channel = FlakyChannel(always=True)
-    drain(FakeRuntime(engine, channel, outbox_max_attempts=3), passes=8)
+    drain(outbound(engine, channel, max_attempts=3), passes=8)
     with Session(engine) as session:
         row = session.get(OutboxRow, row_id)
         assert row is not None and row.status == "failed" and row.attempts == 3

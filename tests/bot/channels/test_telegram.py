@@ -25,8 +25,9 @@ from api.app import create_app
 from api.cli import main as cli_main
 from api.runtime import build_runtime
 from api.settings import Settings, get_settings
-from bot.channels.telegram import RetryPolicy, create_channel
+from bot.channels.telegram import RetryPolicy, TelegramChannel, create_channel
 from bot.delivery import failed_sends
+from bot.dispatch import Dispatcher, Outbound, Outcome
 from bot.messages import Button, IncomingMessage, Reply, Turn
 from bot.models import ConversationRow, ProcessedEventRow
 from knowledge.db import make_engine, normalize_url
@@ -309,15 +310,24 @@ def test_a_5xx_is_retried_with_backoff(service: httpx.Client, fake: FakeTelegram
 
 
 @contextmanager
-def standalone_channel(db_url: str, fake: FakeTelegramAPI, retry: RetryPolicy | None = None) -> Iterator[Any]:
-    """The adapter on its own (no HTTP app), with the real core and database, e.g. for a fast retry policy."""
+def standalone_channel(db_url: str, fake: FakeTelegramAPI, retry: RetryPolicy | None = None
+                       ) -> Iterator[tuple[TelegramChannel, Dispatcher]]:
+    """The adapter and the dispatcher (no HTTP app), with the real core and database, e.g. for a fast retry
+    policy."""
     settings = make_settings(db_url, fake)
     runtime = build_runtime(settings)
+    channel = create_channel(TOKEN, base_url=fake.base_url, polling=False, retry=retry)
     try:
-        yield create_channel(TOKEN, base_url=fake.base_url, polling=False, conversation=runtime.conversation,
-                             engine=runtime.engine, retry=retry)
+        yield channel, Dispatcher(runtime.engine, runtime.conversation, Outbound(runtime.engine, {"telegram": channel}))
     finally:
         runtime.engine.dispose()
+
+
+async def dispatch(channel: TelegramChannel, dispatcher: Dispatcher, update: dict[str, Any]) -> Outcome:
+    """One update through the dispatcher, as the webhook route hands it on."""
+    async with channel.application:
+        [msg] = channel.incoming(update)
+        return await dispatcher.handle(channel, msg)
 
 
 def test_a_send_that_keeps_failing_is_recorded_without_the_text_in_the_log(
@@ -326,12 +336,8 @@ def test_a_send_that_keeps_failing_is_recorded_without_the_text_in_the_log(
     fake.fail("sendMessage", 500, times=None)
     caplog.set_level(logging.INFO)  # the design forbids user text at info level and above
 
-    with standalone_channel(db_url, fake, RetryPolicy(attempts=3, base_delay=0.01)) as channel:
-        async def deliver() -> Any:
-            async with channel.application:
-                return await channel.process(channel.parse(message_update(12, QUESTION)))
-
-        outcome = asyncio.run(deliver())
+    with standalone_channel(db_url, fake, RetryPolicy(attempts=3, base_delay=0.01)) as (channel, dispatcher):
+        outcome = asyncio.run(dispatch(channel, dispatcher, message_update(12, QUESTION)))
 
     assert outcome.status == "handled" and outcome.sent == 0 and outcome.undelivered == 2
     assert len(fake.calls_to("sendMessage")) == 3, "the answer was tried 3 times, the feedback question not"
@@ -355,14 +361,10 @@ class BrokenCore:
 def test_an_update_that_fails_before_any_reply_is_released_for_redelivery(
     fake: FakeTelegramAPI, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    channel = create_channel(TOKEN, base_url=fake.base_url, polling=False, conversation=BrokenCore(),
-                             engine=engine)
+    channel = create_channel(TOKEN, base_url=fake.base_url, polling=False)
+    dispatcher = Dispatcher(engine, BrokenCore(), Outbound(engine, {"telegram": channel}))  # type: ignore[arg-type]
 
-    async def deliver() -> Any:
-        async with channel.application:
-            return await channel.process(channel.parse(message_update(13, QUESTION)))
-
-    outcome = asyncio.run(deliver())
+    outcome = asyncio.run(dispatch(channel, dispatcher, message_update(13, QUESTION)))
 
     assert outcome.status == "failed" and outcome.sent == 0
     assert processed_events(engine) == [], "released, so Telegram's redelivery is processed"
@@ -376,10 +378,11 @@ def test_a_4100_character_answer_arrives_as_two_messages(db_url: str, fake: Fake
     assert 4100 <= len(text) <= 4200
     reply = Reply(text, (Button("🏠 Menu", "menu"), Button("👍 Ya", "fb:y")))
 
-    with standalone_channel(db_url, fake) as channel:
+    with standalone_channel(db_url, fake) as (channel, dispatcher):
         async def send() -> tuple[int, int]:
             async with channel.application:
-                return await channel.send_replies("5550001", [reply])
+                tally = await dispatcher.outbound.send_replies(channel, "5550001", [reply])
+                return tally.sent, tally.undelivered
 
         assert asyncio.run(send()) == (2, 0)
 
@@ -394,10 +397,11 @@ def test_a_button_with_a_payload_over_64_bytes_is_dropped(db_url: str, fake: Fak
                                                           caplog: pytest.LogCaptureFixture) -> None:
     reply = Reply("Pilih:", (Button("Taiwan", "country:TW"), Button("Terlalu panjang", "entry:" + "x" * 60)))
 
-    with standalone_channel(db_url, fake) as channel:
+    with standalone_channel(db_url, fake) as (channel, dispatcher):
         async def send() -> tuple[int, int]:
             async with channel.application:
-                return await channel.send_replies("5550001", [reply])
+                tally = await dispatcher.outbound.send_replies(channel, "5550001", [reply])
+                return tally.sent, tally.undelivered
 
         assert asyncio.run(send()) == (1, 0)
 

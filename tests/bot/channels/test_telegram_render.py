@@ -46,7 +46,8 @@ def test_a_command_passes_through_as_text() -> None:
 def test_a_button_press_becomes_its_payload() -> None:
     msg = incoming(callback_update(43, "country:TW", user_id=78, language_code=None))
 
-    assert msg == IncomingMessage(channel="telegram", user_id="78", button="country:TW", external_id="43")
+    assert msg == IncomingMessage(channel="telegram", user_id="78", button="country:TW", external_id="43",
+                                  receipt="cbq-43")
 
 
 def test_a_photo_caption_is_the_text_and_a_sticker_is_an_empty_text() -> None:
