@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    model_validator,
+)
 
 from knowledge.schema import CountryDoc, EntryDoc, LanguageText, Source, Status, Topic
 from knowledge.store import as_utc
@@ -21,6 +30,16 @@ NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 # Any text but NUL, which PostgreSQL's text columns cannot hold.
 TEXT_PATTERN = r"^[^\x00]*$"
 UtcDatetime = Annotated[dt.datetime, AfterValidator(as_utc)]
+
+
+def _iso_date(value: object) -> object:
+    # pydantic also reads "0" or "1700000000" as a Unix time; the schema (format: date) promises YYYY-MM-DD only.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class _In(BaseModel):

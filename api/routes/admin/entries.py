@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -15,6 +14,7 @@ from api.schemas import (
     SLUG_PATTERN,
     EntriesPage,
     EntryPatch,
+    IsoDate,
     Lang,
     RevisionOut,
     RevisionsPage,
@@ -38,7 +38,7 @@ def list_entries(
     country: Annotated[str | None, Query(pattern=COUNTRY_PATTERN)] = None,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     lang: Lang | None = None,
-    review_due_before: Annotated[dt.date | None, Query(
+    review_due_before: Annotated[IsoDate | None, Query(
         description="only entries whose review_due is on or before this date (YYYY-MM-DD)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
