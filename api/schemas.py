@@ -228,13 +228,25 @@ class UnansweredPage(BaseModel):
     count: int
 
 
+# Text that is not blank once stripped (the models strip whitespace): at least one other character.
+NOT_BLANK_PATTERN = r"\S"
+
+
 class ResolveIn(_In):
     """Resolve into an entry (optionally adding the question as its phrasing), or dismiss."""
+
+    # Exactly one of the two ways, as `_one_way` checks, so clients and generated requests know it.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"oneOf": [
+        {"title": "resolve", "required": ["entry_id"],
+         "properties": {"entry_id": {"type": "string"}, "dismiss": {"const": False}}},
+        {"title": "dismiss", "required": ["dismiss"],
+         "properties": {"entry_id": {"type": "null"}, "dismiss": {"const": True}}},
+    ]})
 
     entry_id: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=60)
     add_as_phrasing: StrictBool = False
     phrasing: str | None = Field(
-        default=None, min_length=1, max_length=300,
+        default=None, min_length=1, max_length=300, pattern=NOT_BLANK_PATTERN,
         description="with add_as_phrasing: the phrasing to add, as the editor worded it (default: the first "
                     "sample, whose masked personal data is left out); masked again before it is stored")
     dismiss: StrictBool = False
@@ -355,6 +367,8 @@ class CountriesPage(BaseModel):
 
 
 LexiconLang = Literal["id", "en", "jv", "su"]
+# Words are read as messages are, letters and digits only (knowledge.normalize.clean): at least one, no NUL.
+WORDS_PATTERN = r"^[^\x00]*[^\W_][^\x00]*$"
 
 
 class LexiconIn(BaseModel):
@@ -362,9 +376,10 @@ class LexiconIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    word: str = Field(min_length=1, max_length=100, pattern=TEXT_PATTERN,
-                      description="the word or phrase people type, e.g. `gajih` or `jalur belakang`")
-    means: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN,
+    word: str = Field(min_length=1, max_length=100, pattern=WORDS_PATTERN,
+                      description="the word or phrase people type, e.g. `gajih` or `jalur belakang` (with at least "
+                      "one letter or digit; a word that already means `means`, or a protected one, is a 409)")
+    means: str = Field(min_length=1, max_length=200, pattern=WORDS_PATTERN,
                        description="what it means in the words of the content, e.g. `gaji` or `nonprosedural`")
     lang: LexiconLang | None = Field(default=None, description="its language: id, en, jv (Javanese), su (Sundanese)")
 
