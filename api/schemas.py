@@ -59,10 +59,10 @@ def error_response(description: str) -> dict[str, Any]:
 
 
 class ConflictOut(BaseModel):
-    """A refused write: the entry moved on (or the id is taken); nothing was changed."""
+    """A refused write: the entry moved on, the id is taken, a reference dangles or the entry's state refuses it."""
 
     model_config = ConfigDict(extra="allow")
-    detail: str
+    detail: str | list[dict[str, Any]]
     current_version: int | None = None
 
 

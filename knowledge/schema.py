@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from knowledge.aspects import ASPECTS
 
@@ -29,6 +30,16 @@ MIN_PHRASINGS_PUBLISHED = 3
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2,3}$")
 SOURCE_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+HTTP_URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+# The JSON schema states what the validators check, so API clients (and generated requests) know it. Text is
+# stripped before its length is checked, so a length counts from the first to the last non-blank character.
+def _stripped_length(low: int) -> JsonDict:
+    return {"pattern": r"\S" if low <= 1 else rf"\S[\s\S]{{{low - 2},}}\S"}
+
+
+_YEAR = r"(?!0000)\d{4}"
+SOURCE_DATE_SCHEMA: JsonDict = {"anyOf": [{"type": "string", "format": "date"},
+                                {"type": "string", "pattern": rf"^{_YEAR}(-(0[1-9]|1[0-2]))?$"}]}
 
 Topic = Literal["requirements", "documents", "procedure", "costs", "safety", "country", "programme", "rights"]
 Status = Literal["draft", "published", "archived"]
@@ -36,6 +47,25 @@ Status = Literal["draft", "published", "archived"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _no_unix_time(value: object) -> object:
+    # pydantic reads a number (or a string of digits) as a Unix time; a date here is written as a date.
+    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+\s*", value)):
+        raise ValueError("a date as YYYY-MM-DD (a time as RFC 3339), not a number")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_no_unix_time)]
+IsoDatetime = Annotated[dt.datetime, BeforeValidator(_no_unix_time)]
+# A published entry's rules (`EntryDoc._publishable`) in the schema's words.
+PUBLISHED_SCHEMA: JsonDict = {
+    "if": {"properties": {"status": {"const": "published"}}, "required": ["status"]},
+    "then": {"required": ["sources"], "properties": {
+        "sources": {"minItems": 1},
+        "texts": {"required": ["id", "en"], "properties": {
+            "id": {"required": ["phrasings"], "properties": {"phrasings": {"minItems": MIN_PHRASINGS_PUBLISHED}}}}}}},
+}
 
 
 def source_date_parts(value: str) -> tuple[int, int | None, int | None]:
@@ -73,15 +103,16 @@ SourceDate = Annotated[
     str,
     BeforeValidator(_as_source_date),
     AfterValidator(_checked_source_date),
-    Field(description="the source's own date: YYYY, YYYY-MM or YYYY-MM-DD", examples=["2026-01", "2025-11-20"]),
+    Field(description="the source's own date: YYYY, YYYY-MM or YYYY-MM-DD", examples=["2026-01", "2025-11-20"],
+          json_schema_extra=SOURCE_DATE_SCHEMA),
 ]
 
 
 class Source(_Strict):
     """Where a fact comes from: the page, its title and its own date (None when the page is undated)."""
 
-    url: str = Field(min_length=8, max_length=2000)
-    title: str = Field(min_length=1, max_length=300)
+    url: str = Field(min_length=8, max_length=2000, json_schema_extra={"pattern": HTTP_URL_RE.pattern})
+    title: str = Field(min_length=1, max_length=300, json_schema_extra=_stripped_length(1))
     date: SourceDate | None = None
 
     def date_key(self) -> tuple[int, int, int]:
@@ -94,7 +125,7 @@ class Source(_Strict):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
+        if not HTTP_URL_RE.match(value):
             raise ValueError("must be an http(s) URL")
         return value
 
@@ -102,9 +133,10 @@ class Source(_Strict):
 class LanguageText(_Strict):
     """An entry's question, phrasings and answer in one language."""
 
-    question: str = Field(min_length=3, max_length=MAX_QUESTION_CHARS)
-    phrasings: list[str] = Field(default_factory=list, max_length=MAX_PHRASINGS)
-    answer: str = Field(min_length=10, max_length=MAX_ANSWER_CHARS)
+    question: str = Field(min_length=3, max_length=MAX_QUESTION_CHARS, json_schema_extra=_stripped_length(3))
+    phrasings: list[str] = Field(default_factory=list, max_length=MAX_PHRASINGS, json_schema_extra={
+        "items": {"type": "string", "maxLength": MAX_QUESTION_CHARS, **_stripped_length(1)}})
+    answer: str = Field(min_length=10, max_length=MAX_ANSWER_CHARS, json_schema_extra=_stripped_length(10))
 
     @field_validator("phrasings")
     @classmethod
@@ -118,20 +150,25 @@ class LanguageText(_Strict):
 class EntryDoc(_Strict):
     """One knowledge entry (design §4 and §7.2)."""
 
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=PUBLISHED_SCHEMA)
+
     # The slug rule is checked by `_slug` (with a readable message); the schema states it for API clients.
     id: str = Field(json_schema_extra={"pattern": SLUG_RE.pattern, "minLength": 1, "maxLength": 60})
     topic: Topic
-    aspect: str | None = None  # what the question is about (gaji, syarat…): one of knowledge.aspects.ASPECTS
-    countries: list[str] = Field(default_factory=list)
+    aspect: str | None = Field(default=None, json_schema_extra={"enum": [*ASPECTS, None]})  # what it is about
+    countries: list[str] = Field(default_factory=list, json_schema_extra={
+        "items": {"type": "string", "pattern": COUNTRY_CODE_RE.pattern}})
     status: Status = "draft"
     version: int = Field(default=1, ge=1)
-    texts: dict[str, LanguageText]
+    texts: dict[str, LanguageText] = Field(json_schema_extra={"propertyNames": {"enum": list(LANGUAGES)},
+                                                              "required": ["id"]})
     sources: list[Source] = Field(default_factory=list)
-    reviewed_at: dt.date
-    review_due: dt.date
-    related: list[str] = Field(default_factory=list, max_length=3)
+    reviewed_at: IsoDate
+    review_due: IsoDate = Field(description="after reviewed_at")
+    related: list[str] = Field(default_factory=list, max_length=3, description="other entries' ids, not its own",
+                               json_schema_extra={"items": {"type": "string", "pattern": SLUG_RE.pattern}})
     updated_by: str | None = None
-    updated_at: dt.datetime | None = None
+    updated_at: IsoDatetime | None = None
 
     @field_validator("id")
     @classmethod

@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import AnyToken, EditorToken, RuntimeDep, SessionDep, publish_changes, role
-from api.routes.admin.common import AUTH_ERRORS, CONFLICT, DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE, NOT_FOUND
+from api.routes.admin.common import (
+    AUTH_ERRORS,
+    CONFLICT,
+    DEFAULT_PAGE,
+    MAX_OFFSET,
+    MAX_PAGE,
+    NOT_FOUND,
+    refused_by_state,
+)
 from api.schemas import (
     COUNTRY_PATTERN,
     MAX_INT,
@@ -82,7 +90,8 @@ def update_entry(entry_id: EntryId, body: EntryPatch, session: SessionDep, runti
 def archive_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, token: EditorToken,
                   version: Version = None) -> EntryDoc:
     """Archive: the entry leaves the bot but keeps its history and can be brought back."""
-    archived = editing.set_status(session, entry_id, "archived", author=token.name, version=version)
+    with refused_by_state():
+        archived = editing.set_status(session, entry_id, "archived", author=token.name, version=version)
     publish_changes(session, runtime)
     return archived
 
@@ -91,8 +100,9 @@ def archive_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, t
              summary="Publish an entry (editor)", **role("editor"))
 def publish_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, token: EditorToken,
                   version: Version = None) -> EntryDoc:
-    """Publish: live on every worker within seconds; 422 says what the entry still lacks."""
-    published = editing.set_status(session, entry_id, "published", author=token.name, version=version)
+    """Publish: live on every worker within seconds; 409 says what the entry still lacks."""
+    with refused_by_state():
+        published = editing.set_status(session, entry_id, "published", author=token.name, version=version)
     publish_changes(session, runtime)
     return published
 
@@ -102,7 +112,8 @@ def publish_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, t
 def unpublish_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, token: EditorToken,
                     version: Version = None) -> EntryDoc:
     """Back to draft: the bot stops using it within seconds."""
-    draft = editing.set_status(session, entry_id, "draft", author=token.name, version=version)
+    with refused_by_state():
+        draft = editing.set_status(session, entry_id, "draft", author=token.name, version=version)
     publish_changes(session, runtime)
     return draft
 
@@ -127,6 +138,7 @@ def restore_revision(
     token: EditorToken,
 ) -> EntryDoc:
     """Bring back an old revision's content as a new revision; the entry keeps its status."""
-    restored = editing.restore_revision(session, entry_id, number, author=token.name)
+    with refused_by_state():
+        restored = editing.restore_revision(session, entry_id, number, author=token.name)
     publish_changes(session, runtime)
     return restored
