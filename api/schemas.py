@@ -15,7 +15,9 @@ from pydantic import (
     StrictBool,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
+from knowledge.aspects import ASPECTS
 from knowledge.schema import CountryDoc, EntryDoc, LanguageText, Source, Status, Topic
 from knowledge.store import as_utc
 
@@ -113,6 +115,15 @@ class EntriesPage(BaseModel):
 CLEARABLE = frozenset({"aspect"})  # the entry fields a PATCH may set to null
 
 
+def _indonesian_stays(schema: JsonDict) -> None:
+    # `texts` may remove a language with null, except Indonesian, which every entry needs: its null is refused.
+    for branch in schema.get("anyOf", [schema]):
+        item = branch.get("additionalProperties") if isinstance(branch, dict) else None
+        if isinstance(item, dict):
+            text = next(option for option in item.get("anyOf", [item]) if option != {"type": "null"})
+            branch["properties"] = {"id": text}
+
+
 class EntryPatch(_In):
     """A partial update: only the fields given change; `null` for a field means "no change" (every field of an
     entry but `aspect` is required, so none can be cleared); `aspect: null` removes the aspect; `texts` merges per
@@ -121,16 +132,28 @@ class EntryPatch(_In):
     version: int = Field(ge=1, le=MAX_INT, description="the version this change was made to; stale → 409")
     topic: Topic | None = None
     aspect: str | None = Field(default=None, max_length=20, pattern=r"^[a-z]+$",
+                               json_schema_extra={"enum": [*ASPECTS, None]},
                                description="what the entry is about (gaji, syarat…); null removes it")
-    countries: list[str] | None = Field(default=None, max_length=60)
+    countries: list[Annotated[str, Field(pattern=COUNTRY_PATTERN)]] | None = Field(default=None, max_length=60)
     status: Status | None = None
-    texts: dict[Lang, LanguageText | None] | None = None
+    texts: dict[Lang, LanguageText | None] | None = Field(default=None, json_schema_extra=_indonesian_stays)
     sources: list[Source] | None = Field(default=None, max_length=20)
-    reviewed_at: dt.date | None = None
-    review_due: dt.date | None = None
-    related: list[str] | None = None
+    reviewed_at: IsoDate | None = None
+    review_due: IsoDate | None = Field(default=None, description="after reviewed_at (the one given or stored)")
+    related: list[Annotated[str, Field(pattern=SLUG_PATTERN)]] | None = Field(default=None, max_length=3)
     note: str | None = Field(default=None, max_length=500, pattern=TEXT_PATTERN,
                              description="why: stored with the revision")
+
+    @model_validator(mode="after")
+    def _own_rules(self) -> EntryPatch:
+        # What the change alone gets wrong is a 422; what it gets wrong only with the stored entry is a 409.
+        if self.aspect is not None and self.aspect not in ASPECTS:
+            raise ValueError(f"unknown aspect {self.aspect!r}; use one of {', '.join(ASPECTS)}")
+        if self.texts is not None and "id" in self.texts and self.texts["id"] is None:
+            raise ValueError("the Indonesian text ('id') cannot be removed")
+        if self.reviewed_at and self.review_due and self.review_due <= self.reviewed_at:
+            raise ValueError("review_due must come after reviewed_at")
+        return self
 
     def changes(self) -> dict[str, Any]:
         """The fields the client set, JSON-ready, without `version` and `note`."""

@@ -145,9 +145,14 @@ def test_validation_errors_name_the_field(api: Api) -> None:
     assert "English" in refused.json()["detail"][0]["msg"]
     assert api.call("GET", "/api/v1/entries/kapal-pesiar-kerja").json()["status"] == "draft"
 
+    # Wrong only with the stored reviewed_at: a conflict with the entry as it is; wrong on its own: malformed.
     dates = api.call("PATCH", "/api/v1/entries/kapal-pesiar-kerja", "editor",
                      json={"version": 1, "review_due": "2020-01-01"})
-    assert dates.status_code == 422 and "review_due" in dates.json()["detail"][0]["msg"]
+    assert dates.status_code == 409 and "review_due" in dates.json()["detail"][0]["msg"]
+    for alone in ({"reviewed_at": "2026-02-01", "review_due": "2026-01-01"}, {"texts": {"id": None}},
+                  {"aspect": "bukan"}, {"related": ["Bukan Slug"]}):
+        refused = api.call("PATCH", "/api/v1/entries/kapal-pesiar-kerja", "editor", json={"version": 1, **alone})
+        assert refused.status_code == 422, (alone, refused.text)
     too_long = api.call("PATCH", "/api/v1/entries/kapal-pesiar-kerja", "editor",
                         json={"version": 1, "texts": {"id": {"question": "q?!", "answer": "x" * 5000}}})
     assert too_long.status_code == 422

@@ -78,9 +78,14 @@ def read_entry(entry_id: EntryId, session: SessionDep, _token: AnyToken) -> Entr
               summary="Update an entry (editor)", **role("editor"))
 def update_entry(entry_id: EntryId, body: EntryPatch, session: SessionDep, runtime: RuntimeDep,
                  token: EditorToken) -> EntryDoc:
-    """Change the given fields; the body names the `version` it edits, and a stale one gets 409 (nothing lost)."""
-    updated = editing.update_entry(session, entry_id, body.changes(), version=body.version, author=token.name,
-                                   note=body.note)
+    """Change the given fields; the body names the `version` it edits, and a stale one gets 409 (nothing lost).
+
+    A change that is malformed on its own gets 422; one that would leave this entry invalid (a review date before
+    the stored one, publishing what lacks an English text…) gets 409 saying what the entry lacks.
+    """
+    with refused_by_state():  # the change is well-formed (checked above); the entry it would make is not
+        updated = editing.update_entry(session, entry_id, body.changes(), version=body.version, author=token.name,
+                                       note=body.note)
     publish_changes(session, runtime)
     return updated
 
