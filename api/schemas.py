@@ -117,11 +117,12 @@ CLEARABLE = frozenset({"aspect"})  # the entry fields a PATCH may set to null
 
 def _indonesian_stays(schema: JsonDict) -> None:
     # `texts` may remove a language with null, except Indonesian, which every entry needs: its null is refused.
-    for branch in schema.get("anyOf", [schema]):
+    branches = schema.get("anyOf")
+    for branch in branches if isinstance(branches, list) else [schema]:
         item = branch.get("additionalProperties") if isinstance(branch, dict) else None
-        if isinstance(item, dict):
-            text = next(option for option in item.get("anyOf", [item]) if option != {"type": "null"})
-            branch["properties"] = {"id": text}
+        options = item.get("anyOf") if isinstance(item, dict) else None
+        if isinstance(branch, dict) and isinstance(options, list):
+            branch["properties"] = {"id": next(o for o in options if o != {"type": "null"})}
 
 
 class EntryPatch(_In):
