@@ -59,7 +59,15 @@ def _no_unix_time(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_no_unix_time)]
 IsoDatetime = Annotated[dt.datetime, BeforeValidator(_no_unix_time)]
 # A published entry's rules (`EntryDoc._publishable`) in the schema's words.
+ENTRY_EXAMPLE: JsonDict = {
+    "id": "biaya-taiwan-contoh", "topic": "costs", "aspect": "biaya", "countries": ["TW"], "status": "draft",
+    "texts": {"id": {"question": "Berapa biaya kerja ke Taiwan?", "phrasings": ["biaya ke taiwan"],
+                     "answer": "Biaya penempatan ke Taiwan diatur pemerintah; tanyakan rinciannya di BP3MI terdekat."}},
+    "sources": [{"url": "https://bp2mi.go.id/", "title": "BP2MI", "date": "2026-01"}],
+    "reviewed_at": "2026-11-20", "review_due": "2027-05-20", "related": [],
+}
 PUBLISHED_SCHEMA: JsonDict = {
+    "examples": [ENTRY_EXAMPLE],
     "if": {"properties": {"status": {"const": "published"}}, "required": ["status"]},
     "then": {"required": ["sources"], "properties": {
         "sources": {"minItems": 1},
@@ -235,12 +243,22 @@ def _needs_indonesian(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+# Texts by language as `_needs_indonesian` checks them: Indonesian and English only, Indonesian given, none blank.
+_TEXTS_SCHEMA: JsonDict = {"propertyNames": {"enum": list(LANGUAGES)}, "additionalProperties": {
+    "type": "string", "pattern": r"\S"}}
+
+
 class EmergencyContact(_Strict):
     """A place to call in an emergency: its name, its number (None when no current one is known), a note."""
 
-    name: dict[str, str]
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"anyOf": [
+        {"required": ["number"], "properties": {"number": {"type": "string"}}},
+        {"required": ["note"], "properties": {"note": {"required": ["id"]}}}]})
+
+    name: dict[str, str] = Field(json_schema_extra={**_TEXTS_SCHEMA, "required": ["id"]})
     number: PhoneNumber | None = None
-    note: dict[str, str] = Field(default_factory=dict)
+    note: dict[str, str] = Field(default_factory=dict, json_schema_extra={
+        **_TEXTS_SCHEMA, "dependentRequired": {"en": ["id"]}})
 
     @field_validator("name")
     @classmethod
@@ -262,11 +280,16 @@ class EmergencyContact(_Strict):
 class CountryEmergency(_Strict):
     """Who a person in danger in this country calls, in order: police/ambulance, a worker hotline, our office."""
 
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"anyOf": [
+        {"required": ["police"], "properties": {"police": {"type": "string"}}},
+        {"required": ["hotlines"], "properties": {"hotlines": {"minItems": 1}}},
+        {"required": ["offices"], "properties": {"offices": {"minItems": 1}}}]})
+
     police: PhoneNumber | None = None
     ambulance: PhoneNumber | None = None  # ambulance and fire, when it differs from the police number
     hotlines: list[EmergencyContact] = Field(default_factory=list)  # the destination's own worker hotlines
     offices: list[EmergencyContact] = Field(default_factory=list)  # Indonesian embassy, consulate or office
-    basis: str = Field(min_length=10, max_length=500)  # where the numbers come from (fact sheet row, dates)
+    basis: str = Field(min_length=10, max_length=500, json_schema_extra=_stripped_length(10))  # where the numbers come from (fact sheet row, dates)
     sources: list[Source] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -279,9 +302,13 @@ class CountryEmergency(_Strict):
 class CountryDoc(_Strict):
     """A destination country: names, the aliases people type, the entries of its card, its emergency numbers."""
 
-    code: str
-    names: dict[str, str]
-    aliases: list[str] = Field(default_factory=list)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [
+        {"code": "TW", "names": {"id": "Taiwan", "en": "Taiwan"}, "aliases": ["taiwan", "formosa"]}]})
+
+    code: str = Field(json_schema_extra={"pattern": COUNTRY_CODE_RE.pattern})
+    names: dict[str, str] = Field(json_schema_extra={"required": ["id"]})
+    aliases: list[str] = Field(default_factory=list, json_schema_extra={
+        "items": {"type": "string", **_stripped_length(2)}})
     card: str | None = None
     sections: list[str] = Field(default_factory=list)
     emergency: CountryEmergency | None = None
