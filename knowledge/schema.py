@@ -111,7 +111,8 @@ SourceDate = Annotated[
     str,
     BeforeValidator(_as_source_date),
     AfterValidator(_checked_source_date),
-    Field(description="the source's own date: YYYY, YYYY-MM or YYYY-MM-DD", examples=["2026-01", "2025-11-20"],
+    # No examples of its own: a whole entry's example shows one, and schemathesis builds bodies from field examples.
+    Field(description="the source's own date: YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2026-01 or 2025-11-20)",
           json_schema_extra=SOURCE_DATE_SCHEMA),
 ]
 
