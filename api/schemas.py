@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic.json_schema import JsonDict
 
 from knowledge.aspects import ASPECTS
-from knowledge.schema import CountryDoc, EntryDoc, LanguageText, Source, Status, Topic
+from knowledge.schema import NONBLANK, CountryDoc, EntryDoc, LanguageText, Source, Status, Topic
 from knowledge.store import as_utc
 
 MAX_INT = 2**31 - 1  # PostgreSQL's integer: a larger id or version could only be a mistake
@@ -253,7 +253,7 @@ class UnansweredPage(BaseModel):
 
 
 # Text that is not blank once stripped (the models strip whitespace): at least one other character.
-NOT_BLANK_PATTERN = r"\S"
+NOT_BLANK_PATTERN = NONBLANK
 
 
 class ResolveIn(_In):
