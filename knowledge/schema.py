@@ -30,14 +30,18 @@ MIN_PHRASINGS_PUBLISHED = 3
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2,3}$")
 SOURCE_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-# What str.strip() removes, spelled out: generators of schema-valid text (hypothesis) read a bare \s more narrowly.
-BLANK = r"\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Blank characters spelled out, as generators of schema-valid text (hypothesis) read a bare \s more narrowly:
+# what pydantic's str_strip_whitespace removes (Unicode White_Space), and what Python's str.strip() and re's \s
+# remove besides (the separators \x1c-\x1f), for the values the validators below strip or match themselves.
+BLANK = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+PY_BLANK = BLANK + r"\x1c-\x1f"
 NONBLANK = rf"[^{BLANK}]"
-HTTP_URL_RE = re.compile(rf"^https?://[^{BLANK}/]+\.[^{BLANK}]+$")
+HTTP_URL_RE = re.compile(rf"^https?://[^{PY_BLANK}/]+\.[^{PY_BLANK}]+$")
 # The JSON schema states what the validators check, so API clients (and generated requests) know it. Text is
 # stripped before its length is checked, so a length counts from the first to the last non-blank character.
-def _stripped_length(low: int) -> JsonDict:
-    return {"pattern": NONBLANK if low <= 1 else rf"{NONBLANK}[\s\S]{{{low - 2},}}{NONBLANK}"}
+def _stripped_length(low: int, blank: str = BLANK) -> JsonDict:
+    some = f"[^{blank}]"
+    return {"pattern": some if low <= 1 else rf"{some}[\s\S]{{{low - 2},}}{some}"}
 
 
 _YEAR = r"(?!0000)\d{4}"
@@ -147,7 +151,7 @@ class LanguageText(_Strict):
 
     question: str = Field(min_length=3, max_length=MAX_QUESTION_CHARS, json_schema_extra=_stripped_length(3))
     phrasings: list[str] = Field(default_factory=list, max_length=MAX_PHRASINGS, json_schema_extra={
-        "items": {"type": "string", "maxLength": MAX_QUESTION_CHARS, **_stripped_length(1)}})
+        "items": {"type": "string", "maxLength": MAX_QUESTION_CHARS, **_stripped_length(1, PY_BLANK)}})
     answer: str = Field(min_length=10, max_length=MAX_ANSWER_CHARS, json_schema_extra=_stripped_length(10))
 
     @field_validator("phrasings")
@@ -249,7 +253,7 @@ def _needs_indonesian(value: dict[str, str]) -> dict[str, str]:
 
 # Texts by language as `_needs_indonesian` checks them: Indonesian and English only, Indonesian given, none blank.
 _TEXTS_SCHEMA: JsonDict = {"propertyNames": {"enum": list(LANGUAGES)}, "additionalProperties": {
-    "type": "string", "pattern": NONBLANK}}
+    "type": "string", "pattern": f"[^{PY_BLANK}]"}}
 
 
 class EmergencyContact(_Strict):
@@ -312,7 +316,7 @@ class CountryDoc(_Strict):
     code: str = Field(json_schema_extra={"pattern": COUNTRY_CODE_RE.pattern})
     names: dict[str, str] = Field(json_schema_extra={"required": ["id"]})
     aliases: list[str] = Field(default_factory=list, json_schema_extra={
-        "items": {"type": "string", **_stripped_length(2)}})
+        "items": {"type": "string", **_stripped_length(2, PY_BLANK)}})
     card: str | None = None
     sections: list[str] = Field(default_factory=list)
     emergency: CountryEmergency | None = None

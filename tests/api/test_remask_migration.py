@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,15 +10,15 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from api.database import alembic_config
-from knowledge.db import make_engine, normalize_url
+from knowledge.db import make_engine
 from knowledge.models import UnansweredRow
 from knowledge.normalize import raw_tokens
 from knowledge.pii import mask
-from tests.conftest import TEST_DATABASE_URL, Template, _pg_admin_engine
+from tests.conftest import Template
+from tests.ops.conftest import pg_database
 
 BEFORE = "0010"  # the revision before the re-masking one
 REMASK = "0011"
@@ -36,16 +35,8 @@ def empty_url(template_db: Template, tmp_path: Path) -> Iterator[str]:
     if template_db.backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'remask.db'}"
         return
-    admin = _pg_admin_engine()
-    name = f"dm_remask_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg_database(prefix="dm_remask") as url:
+        yield url
 
 
 def migrate(engine: Engine, revision: str) -> None:

@@ -26,6 +26,7 @@ FORMAT_OF = {
 }
 _DOCUMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
+    "additionalProperties": False,  # the loader refuses any other top-level key
     "properties": {"entries": {"type": "array", "items": {"$ref": "#/components/schemas/EntryDoc"}},
                    "countries": {"type": "array", "items": {"$ref": "#/components/schemas/CountryDoc"}}},
 }
