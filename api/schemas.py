@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    model_validator,
+)
+from pydantic.json_schema import JsonDict
 
-from knowledge.schema import CountryDoc, EntryDoc, LanguageText, Source, Status, Topic
+from knowledge.aspects import ASPECTS
+from knowledge.schema import NONBLANK, CountryDoc, EntryDoc, LanguageText, Source, Status, Topic
 
 MAX_INT = 2**31 - 1  # PostgreSQL's integer: a larger id or version could only be a mistake
 Role = Literal["admin", "editor", "staff"]
@@ -18,6 +28,16 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$"
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 # Any text but NUL, which PostgreSQL's text columns cannot hold.
 TEXT_PATTERN = r"^[^\x00]*$"
+
+
+def _iso_date(value: object) -> object:
+    # pydantic also reads "0" or "1700000000" as a Unix time; the schema (format: date) promises YYYY-MM-DD only.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class _In(BaseModel):
@@ -37,10 +57,10 @@ def error_response(description: str) -> dict[str, Any]:
 
 
 class ConflictOut(BaseModel):
-    """A refused write: the entry moved on (or the id is taken); nothing was changed."""
+    """A refused write: the entry moved on, the id is taken, a reference dangles or the entry's state refuses it."""
 
     model_config = ConfigDict(extra="allow")
-    detail: str
+    detail: str | list[dict[str, Any]]
     current_version: int | None = None
 
 
@@ -91,6 +111,16 @@ class EntriesPage(BaseModel):
 CLEARABLE = frozenset({"aspect"})  # the entry fields a PATCH may set to null
 
 
+def _indonesian_stays(schema: JsonDict) -> None:
+    # `texts` may remove a language with null, except Indonesian, which every entry needs: its null is refused.
+    branches = schema.get("anyOf")
+    for branch in branches if isinstance(branches, list) else [schema]:
+        item = branch.get("additionalProperties") if isinstance(branch, dict) else None
+        options = item.get("anyOf") if isinstance(item, dict) else None
+        if isinstance(branch, dict) and isinstance(options, list):
+            branch["properties"] = {"id": next(o for o in options if o != {"type": "null"})}
+
+
 class EntryPatch(_In):
     """A partial update: only the fields given change; `null` for a field means "no change" (every field of an
     entry but `aspect` is required, so none can be cleared); `aspect: null` removes the aspect; `texts` merges per
@@ -99,16 +129,28 @@ class EntryPatch(_In):
     version: int = Field(ge=1, le=MAX_INT, description="the version this change was made to; stale → 409")
     topic: Topic | None = None
     aspect: str | None = Field(default=None, max_length=20, pattern=r"^[a-z]+$",
+                               json_schema_extra={"enum": [*ASPECTS, None]},
                                description="what the entry is about (gaji, syarat…); null removes it")
-    countries: list[str] | None = Field(default=None, max_length=60)
+    countries: list[Annotated[str, Field(pattern=COUNTRY_PATTERN)]] | None = Field(default=None, max_length=60)
     status: Status | None = None
-    texts: dict[Lang, LanguageText | None] | None = None
+    texts: dict[Lang, LanguageText | None] | None = Field(default=None, json_schema_extra=_indonesian_stays)
     sources: list[Source] | None = Field(default=None, max_length=20)
-    reviewed_at: dt.date | None = None
-    review_due: dt.date | None = None
-    related: list[str] | None = None
+    reviewed_at: IsoDate | None = None
+    review_due: IsoDate | None = Field(default=None, description="after reviewed_at (the one given or stored)")
+    related: list[Annotated[str, Field(pattern=SLUG_PATTERN)]] | None = Field(default=None, max_length=3)
     note: str | None = Field(default=None, max_length=500, pattern=TEXT_PATTERN,
                              description="why: stored with the revision")
+
+    @model_validator(mode="after")
+    def _own_rules(self) -> EntryPatch:
+        # What the change alone gets wrong is a 422; what it gets wrong only with the stored entry is a 409.
+        if self.aspect is not None and self.aspect not in ASPECTS:
+            raise ValueError(f"unknown aspect {self.aspect!r}; use one of {', '.join(ASPECTS)}")
+        if self.texts is not None and "id" in self.texts and self.texts["id"] is None:
+            raise ValueError("the Indonesian text ('id') cannot be removed")
+        if self.reviewed_at and self.review_due and self.review_due <= self.reviewed_at:
+            raise ValueError("review_due must come after reviewed_at")
+        return self
 
     def changes(self) -> dict[str, Any]:
         """The fields the client set, JSON-ready, without `version` and `note`."""
@@ -206,13 +248,25 @@ class UnansweredPage(BaseModel):
     count: int
 
 
+# Text that is not blank once stripped (the models strip whitespace): at least one other character.
+NOT_BLANK_PATTERN = NONBLANK
+
+
 class ResolveIn(_In):
     """Resolve into an entry (optionally adding the question as its phrasing), or dismiss."""
+
+    # Exactly one of the two ways, as `_one_way` checks, so clients and generated requests know it.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"oneOf": [
+        {"title": "resolve", "required": ["entry_id"],
+         "properties": {"entry_id": {"type": "string"}, "dismiss": {"const": False}}},
+        {"title": "dismiss", "required": ["dismiss"],
+         "properties": {"entry_id": {"type": "null"}, "dismiss": {"const": True}}},
+    ]})
 
     entry_id: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=60)
     add_as_phrasing: StrictBool = False
     phrasing: str | None = Field(
-        default=None, min_length=1, max_length=300,
+        default=None, min_length=1, max_length=300, pattern=NOT_BLANK_PATTERN,
         description="with add_as_phrasing: the phrasing to add, as the editor worded it (default: the first "
                     "sample, whose masked personal data is left out); masked again before it is stored")
     dismiss: StrictBool = False
@@ -333,6 +387,8 @@ class CountriesPage(BaseModel):
 
 
 LexiconLang = Literal["id", "en", "jv", "su"]
+# Words are read as messages are, letters and digits only (knowledge.normalize.clean): at least one, no NUL.
+WORDS_PATTERN = r"^[^\x00]*[^\W_][^\x00]*$"
 
 
 class LexiconIn(BaseModel):
@@ -340,9 +396,10 @@ class LexiconIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    word: str = Field(min_length=1, max_length=100, pattern=TEXT_PATTERN,
-                      description="the word or phrase people type, e.g. `gajih` or `jalur belakang`")
-    means: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN,
+    word: str = Field(min_length=1, max_length=100, pattern=WORDS_PATTERN,
+                      description="the word or phrase people type, e.g. `gajih` or `jalur belakang` (with at least "
+                      "one letter or digit; a word that already means `means`, or a protected one, is a 409)")
+    means: str = Field(min_length=1, max_length=200, pattern=WORDS_PATTERN,
                        description="what it means in the words of the content, e.g. `gaji` or `nonprosedural`")
     lang: LexiconLang | None = Field(default=None, description="its language: id, en, jv (Javanese), su (Sundanese)")
 

@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from knowledge.aspects import ASPECTS
 
@@ -29,6 +30,23 @@ MIN_PHRASINGS_PUBLISHED = 3
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2,3}$")
 SOURCE_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# Blank characters spelled out, as generators of schema-valid text (hypothesis) read a bare \s more narrowly:
+# what pydantic's str_strip_whitespace removes (Unicode White_Space), and what Python's str.strip() and re's \s
+# remove besides (the separators \x1c-\x1f), for the values the validators below strip or match themselves.
+BLANK = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+PY_BLANK = BLANK + r"\x1c-\x1f"
+NONBLANK = rf"[^{BLANK}]"
+HTTP_URL_RE = re.compile(rf"^https?://[^{PY_BLANK}/]+\.[^{PY_BLANK}]+$")
+# The JSON schema states what the validators check, so API clients (and generated requests) know it. Text is
+# stripped before its length is checked, so a length counts from the first to the last non-blank character.
+def _stripped_length(low: int, blank: str = BLANK) -> JsonDict:
+    some = f"[^{blank}]"
+    return {"pattern": some if low <= 1 else rf"{some}[\s\S]{{{low - 2},}}{some}"}
+
+
+_YEAR = r"(?!0000)\d{4}"
+SOURCE_DATE_SCHEMA: JsonDict = {"anyOf": [{"type": "string", "format": "date"},
+                                {"type": "string", "pattern": rf"^{_YEAR}(-(0[1-9]|1[0-2]))?$"}]}
 
 Topic = Literal["requirements", "documents", "procedure", "costs", "safety", "country", "programme", "rights"]
 Status = Literal["draft", "published", "archived"]
@@ -36,6 +54,33 @@ Status = Literal["draft", "published", "archived"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _no_unix_time(value: object) -> object:
+    # pydantic reads a number (or a string of digits) as a Unix time; a date here is written as a date.
+    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+\s*", value)):
+        raise ValueError("a date as YYYY-MM-DD (a time as RFC 3339), not a number")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_no_unix_time)]
+IsoDatetime = Annotated[dt.datetime, BeforeValidator(_no_unix_time)]
+# A published entry's rules (`EntryDoc._publishable`) in the schema's words.
+ENTRY_EXAMPLE: JsonDict = {
+    "id": "biaya-taiwan-contoh", "topic": "costs", "aspect": "biaya", "countries": ["TW"], "status": "draft",
+    "texts": {"id": {"question": "Berapa biaya kerja ke Taiwan?", "phrasings": ["biaya ke taiwan"],
+                     "answer": "Biaya penempatan ke Taiwan diatur pemerintah; tanyakan rinciannya di BP3MI terdekat."}},
+    "sources": [{"url": "https://bp2mi.go.id/", "title": "BP2MI", "date": "2026-01"}],
+    "reviewed_at": "2026-11-20", "review_due": "2027-05-20", "related": [],
+}
+PUBLISHED_SCHEMA: JsonDict = {
+    "examples": [ENTRY_EXAMPLE],
+    "if": {"properties": {"status": {"const": "published"}}, "required": ["status"]},
+    "then": {"required": ["sources"], "properties": {
+        "sources": {"minItems": 1},
+        "texts": {"required": ["id", "en"], "properties": {
+            "id": {"required": ["phrasings"], "properties": {"phrasings": {"minItems": MIN_PHRASINGS_PUBLISHED}}}}}}},
+}
 
 
 def source_date_parts(value: str) -> tuple[int, int | None, int | None]:
@@ -73,15 +118,17 @@ SourceDate = Annotated[
     str,
     BeforeValidator(_as_source_date),
     AfterValidator(_checked_source_date),
-    Field(description="the source's own date: YYYY, YYYY-MM or YYYY-MM-DD", examples=["2026-01", "2025-11-20"]),
+    # No examples of its own: a whole entry's example shows one, and schemathesis builds bodies from field examples.
+    Field(description="the source's own date: YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2026-01 or 2025-11-20)",
+          json_schema_extra=SOURCE_DATE_SCHEMA),
 ]
 
 
 class Source(_Strict):
     """Where a fact comes from: the page, its title and its own date (None when the page is undated)."""
 
-    url: str = Field(min_length=8, max_length=2000)
-    title: str = Field(min_length=1, max_length=300)
+    url: str = Field(min_length=8, max_length=2000, json_schema_extra={"pattern": HTTP_URL_RE.pattern})
+    title: str = Field(min_length=1, max_length=300, json_schema_extra=_stripped_length(1))
     date: SourceDate | None = None
 
     def date_key(self) -> tuple[int, int, int]:
@@ -94,7 +141,7 @@ class Source(_Strict):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
+        if not HTTP_URL_RE.match(value):
             raise ValueError("must be an http(s) URL")
         return value
 
@@ -102,9 +149,10 @@ class Source(_Strict):
 class LanguageText(_Strict):
     """An entry's question, phrasings and answer in one language."""
 
-    question: str = Field(min_length=3, max_length=MAX_QUESTION_CHARS)
-    phrasings: list[str] = Field(default_factory=list, max_length=MAX_PHRASINGS)
-    answer: str = Field(min_length=10, max_length=MAX_ANSWER_CHARS)
+    question: str = Field(min_length=3, max_length=MAX_QUESTION_CHARS, json_schema_extra=_stripped_length(3))
+    phrasings: list[str] = Field(default_factory=list, max_length=MAX_PHRASINGS, json_schema_extra={
+        "items": {"type": "string", "maxLength": MAX_QUESTION_CHARS, **_stripped_length(1, PY_BLANK)}})
+    answer: str = Field(min_length=10, max_length=MAX_ANSWER_CHARS, json_schema_extra=_stripped_length(10))
 
     @field_validator("phrasings")
     @classmethod
@@ -118,20 +166,25 @@ class LanguageText(_Strict):
 class EntryDoc(_Strict):
     """One knowledge entry (design §4 and §7.2)."""
 
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=PUBLISHED_SCHEMA)
+
     # The slug rule is checked by `_slug` (with a readable message); the schema states it for API clients.
     id: str = Field(json_schema_extra={"pattern": SLUG_RE.pattern, "minLength": 1, "maxLength": 60})
     topic: Topic
-    aspect: str | None = None  # what the question is about (gaji, syarat…): one of knowledge.aspects.ASPECTS
-    countries: list[str] = Field(default_factory=list)
+    aspect: str | None = Field(default=None, json_schema_extra={"enum": [*ASPECTS, None]})  # what it is about
+    countries: list[str] = Field(default_factory=list, json_schema_extra={
+        "items": {"type": "string", "pattern": COUNTRY_CODE_RE.pattern}})
     status: Status = "draft"
     version: int = Field(default=1, ge=1)
-    texts: dict[str, LanguageText]
+    texts: dict[str, LanguageText] = Field(json_schema_extra={"propertyNames": {"enum": list(LANGUAGES)},
+                                                              "required": ["id"]})
     sources: list[Source] = Field(default_factory=list)
-    reviewed_at: dt.date
-    review_due: dt.date
-    related: list[str] = Field(default_factory=list, max_length=3)
+    reviewed_at: IsoDate
+    review_due: IsoDate = Field(description="after reviewed_at")
+    related: list[str] = Field(default_factory=list, max_length=3, description="other entries' ids, not its own",
+                               json_schema_extra={"items": {"type": "string", "pattern": SLUG_RE.pattern}})
     updated_by: str | None = None
-    updated_at: dt.datetime | None = None
+    updated_at: IsoDatetime | None = None
 
     @field_validator("id")
     @classmethod
@@ -198,12 +251,22 @@ def _needs_indonesian(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+# Texts by language as `_needs_indonesian` checks them: Indonesian and English only, Indonesian given, none blank.
+_TEXTS_SCHEMA: JsonDict = {"propertyNames": {"enum": list(LANGUAGES)}, "additionalProperties": {
+    "type": "string", "pattern": f"[^{PY_BLANK}]"}}
+
+
 class EmergencyContact(_Strict):
     """A place to call in an emergency: its name, its number (None when no current one is known), a note."""
 
-    name: dict[str, str]
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"anyOf": [
+        {"required": ["number"], "properties": {"number": {"type": "string"}}},
+        {"required": ["note"], "properties": {"note": {"required": ["id"]}}}]})
+
+    name: dict[str, str] = Field(json_schema_extra={**_TEXTS_SCHEMA, "required": ["id"]})
     number: PhoneNumber | None = None
-    note: dict[str, str] = Field(default_factory=dict)
+    note: dict[str, str] = Field(default_factory=dict, json_schema_extra={
+        **_TEXTS_SCHEMA, "dependentRequired": {"en": ["id"]}})
 
     @field_validator("name")
     @classmethod
@@ -225,11 +288,16 @@ class EmergencyContact(_Strict):
 class CountryEmergency(_Strict):
     """Who a person in danger in this country calls, in order: police/ambulance, a worker hotline, our office."""
 
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"anyOf": [
+        {"required": ["police"], "properties": {"police": {"type": "string"}}},
+        {"required": ["hotlines"], "properties": {"hotlines": {"minItems": 1}}},
+        {"required": ["offices"], "properties": {"offices": {"minItems": 1}}}]})
+
     police: PhoneNumber | None = None
     ambulance: PhoneNumber | None = None  # ambulance and fire, when it differs from the police number
     hotlines: list[EmergencyContact] = Field(default_factory=list)  # the destination's own worker hotlines
     offices: list[EmergencyContact] = Field(default_factory=list)  # Indonesian embassy, consulate or office
-    basis: str = Field(min_length=10, max_length=500)  # where the numbers come from (fact sheet row, dates)
+    basis: str = Field(min_length=10, max_length=500, json_schema_extra=_stripped_length(10))  # where the numbers come from (fact sheet row, dates)
     sources: list[Source] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -242,9 +310,13 @@ class CountryEmergency(_Strict):
 class CountryDoc(_Strict):
     """A destination country: names, the aliases people type, the entries of its card, its emergency numbers."""
 
-    code: str
-    names: dict[str, str]
-    aliases: list[str] = Field(default_factory=list)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [
+        {"code": "TW", "names": {"id": "Taiwan", "en": "Taiwan"}, "aliases": ["taiwan", "formosa"]}]})
+
+    code: str = Field(json_schema_extra={"pattern": COUNTRY_CODE_RE.pattern})
+    names: dict[str, str] = Field(json_schema_extra={"required": ["id"]})
+    aliases: list[str] = Field(default_factory=list, json_schema_extra={
+        "items": {"type": "string", **_stripped_length(2, PY_BLANK)}})
     card: str | None = None
     sections: list[str] = Field(default_factory=list)
     emergency: CountryEmergency | None = None

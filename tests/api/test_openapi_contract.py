@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.api.conftest import Api, new_entry
 
 
@@ -35,3 +37,14 @@ def test_a_response_carrying_a_secret_is_never_cached(api: Api) -> None:
     assert created.headers["Cache-Control"] == "no-store"
     operation = api.client.get("/openapi.json").json()["paths"]["/api/v1/tokens"]["post"]
     assert "Cache-Control" in operation["responses"]["201"]["headers"]
+
+
+def test_a_405_names_every_method_the_path_takes(shared_api: Api) -> None:
+    # One route per method: Starlette alone would answer with the first matching route's method only.
+    paths = shared_api.client.get("/openapi.json").json()["paths"]
+    assert len(paths) > 20
+    for path, operations in paths.items():
+        refused = shared_api.call("OPTIONS", re.sub(r"\{[^}]+\}", "1", path))
+        assert refused.status_code == 405, (path, refused.status_code)
+        documented = {m.upper() for m in operations}
+        assert set(refused.headers["Allow"].split(", ")) == documented, path

@@ -1,7 +1,8 @@
 """The admin API under /api/v1 (design §7.2): one router per resource, and its error handling.
 
 Errors from the knowledge store become HTTP statuses here, at the edge, and nowhere else:
-NotFound → 404, Conflict → 409, Invalid → 422, a write that lost a race in the database → 409,
+NotFound → 404, Conflict → 409, Invalid → 422 (409 when all it names is a country or entry that does not exist),
+a write that lost a race in the database → 409,
 a database too busy to answer → 503; anything unexpected is logged and becomes a JSON 500.
 """
 
@@ -36,7 +37,10 @@ async def _conflict(_request: Request, error: Exception) -> JSONResponse:
 
 async def _invalid(_request: Request, error: Exception) -> JSONResponse:
     errors = error.errors if isinstance(error, Invalid) else []
-    return JSONResponse({"detail": errors, "message": str(error)}, status_code=422)
+    # A well-formed body naming a country or entry that does not exist (yet) conflicts with what is stored:
+    # 409, as for a taken id (RFC 5789 §2.2); 422 is for what the request itself gets wrong.
+    dangling = bool(errors) and all(e.get("type") == "reference" for e in errors)
+    return JSONResponse({"detail": errors, "message": str(error)}, status_code=409 if dangling else 422)
 
 
 async def _integrity(request: Request, error: Exception) -> JSONResponse:

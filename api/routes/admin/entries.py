@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import AnyToken, EditorToken, RuntimeDep, SessionDep, publish_changes, role
-from api.routes.admin.common import AUTH_ERRORS, CONFLICT, DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE, NOT_FOUND
+from api.routes.admin.common import (
+    AUTH_ERRORS,
+    CONFLICT,
+    DEFAULT_PAGE,
+    MAX_OFFSET,
+    MAX_PAGE,
+    NOT_FOUND,
+    refused_by_state,
+)
 from api.schemas import (
     COUNTRY_PATTERN,
     MAX_INT,
     SLUG_PATTERN,
     EntriesPage,
     EntryPatch,
+    IsoDate,
     Lang,
     RevisionOut,
     RevisionsPage,
@@ -38,7 +46,7 @@ def list_entries(
     country: Annotated[str | None, Query(pattern=COUNTRY_PATTERN)] = None,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     lang: Lang | None = None,
-    review_due_before: Annotated[dt.date | None, Query(
+    review_due_before: Annotated[IsoDate | None, Query(
         description="only entries whose review_due is on or before this date (YYYY-MM-DD)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -70,9 +78,14 @@ def read_entry(entry_id: EntryId, session: SessionDep, _token: AnyToken) -> Entr
               summary="Update an entry (editor)", **role("editor"))
 def update_entry(entry_id: EntryId, body: EntryPatch, session: SessionDep, runtime: RuntimeDep,
                  token: EditorToken) -> EntryDoc:
-    """Change the given fields; the body names the `version` it edits, and a stale one gets 409 (nothing lost)."""
-    updated = editing.update_entry(session, entry_id, body.changes(), version=body.version, author=token.name,
-                                   note=body.note)
+    """Change the given fields; the body names the `version` it edits, and a stale one gets 409 (nothing lost).
+
+    A change that is malformed on its own gets 422; one that would leave this entry invalid (a review date before
+    the stored one, publishing what lacks an English text…) gets 409 saying what the entry lacks.
+    """
+    with refused_by_state():  # the change is well-formed (checked above); the entry it would make is not
+        updated = editing.update_entry(session, entry_id, body.changes(), version=body.version, author=token.name,
+                                       note=body.note)
     publish_changes(session, runtime)
     return updated
 
@@ -82,7 +95,8 @@ def update_entry(entry_id: EntryId, body: EntryPatch, session: SessionDep, runti
 def archive_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, token: EditorToken,
                   version: Version = None) -> EntryDoc:
     """Archive: the entry leaves the bot but keeps its history and can be brought back."""
-    archived = editing.set_status(session, entry_id, "archived", author=token.name, version=version)
+    with refused_by_state():
+        archived = editing.set_status(session, entry_id, "archived", author=token.name, version=version)
     publish_changes(session, runtime)
     return archived
 
@@ -91,8 +105,9 @@ def archive_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, t
              summary="Publish an entry (editor)", **role("editor"))
 def publish_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, token: EditorToken,
                   version: Version = None) -> EntryDoc:
-    """Publish: live on every worker within seconds; 422 says what the entry still lacks."""
-    published = editing.set_status(session, entry_id, "published", author=token.name, version=version)
+    """Publish: live on every worker within seconds; 409 says what the entry still lacks."""
+    with refused_by_state():
+        published = editing.set_status(session, entry_id, "published", author=token.name, version=version)
     publish_changes(session, runtime)
     return published
 
@@ -102,7 +117,8 @@ def publish_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, t
 def unpublish_entry(entry_id: EntryId, session: SessionDep, runtime: RuntimeDep, token: EditorToken,
                     version: Version = None) -> EntryDoc:
     """Back to draft: the bot stops using it within seconds."""
-    draft = editing.set_status(session, entry_id, "draft", author=token.name, version=version)
+    with refused_by_state():
+        draft = editing.set_status(session, entry_id, "draft", author=token.name, version=version)
     publish_changes(session, runtime)
     return draft
 
@@ -127,6 +143,7 @@ def restore_revision(
     token: EditorToken,
 ) -> EntryDoc:
     """Bring back an old revision's content as a new revision; the entry keeps its status."""
-    restored = editing.restore_revision(session, entry_id, number, author=token.name)
+    with refused_by_state():
+        restored = editing.restore_revision(session, entry_id, number, author=token.name)
     publish_changes(session, runtime)
     return restored

@@ -26,16 +26,22 @@ FORMAT_OF = {
 }
 _DOCUMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"entries": {"type": "array", "items": {"type": "object"}},
-                   "countries": {"type": "array", "items": {"type": "object"}}},
+    "additionalProperties": False,  # the loader refuses any other top-level key
+    "properties": {"entries": {"type": "array", "items": {"$ref": "#/components/schemas/EntryDoc"}},
+                   "countries": {"type": "array", "items": {"$ref": "#/components/schemas/CountryDoc"}}},
 }
+# An import brings something: entries, countries or both (an empty document is refused).
+_IMPORT_SCHEMA: dict[str, Any] = {**_DOCUMENT_SCHEMA, "anyOf": [
+    {"required": ["entries"], "properties": {"entries": {"minItems": 1}}},
+    {"required": ["countries"], "properties": {"countries": {"minItems": 1}}},
+]}
 _IMPORT_BODY = {
     "requestBody": {
         "required": True,
         "description": "The export document: JSON (`{\"entries\": [...], \"countries\": [...]}`), the same as "
         "YAML, or entries as CSV, each with its Content-Type.",
         "content": {
-            "application/json": {"schema": _DOCUMENT_SCHEMA},
+            "application/json": {"schema": _IMPORT_SCHEMA},
             "application/yaml": {"schema": {"type": "string"}},
             "text/csv": {"schema": {"type": "string"}},
         },
@@ -83,6 +89,9 @@ def _report(session: Session, kb: KnowledgeBase, *, dry_run: bool) -> ImportRepo
 
 @router.post("/import", response_model=ImportReportOut, openapi_extra={**_IMPORT_BODY, **role("editor")["openapi_extra"]},
              responses={415: {"model": ErrorOut, "description": "The Content-Type is not JSON, YAML or CSV."},
+                        409: {"model": ErrorOut, "description": "The documents are well-formed but name countries or "
+                              "entries that exist neither in them nor in the database (listed in `problems`); nothing "
+                              "was imported."},
                         422: {"model": ErrorOut, "description": "Problems found (listed in `problems`, as in the "
                               "report) or no body; nothing was imported."}},
              summary="Import the knowledge base (editor)")
@@ -101,9 +110,13 @@ def import_knowledge(
     kb = _parse(body, request.headers.get("content-type", ""))
     report = _report(session, kb, dry_run=dry_run)
     if not report.ok:
-        # The full report rides on the 422, so a dry run and a refused import say the same thing.
+        # The full report rides on the refusal, so a dry run and a refused import say the same thing. A document
+        # that is fine in itself but names a country or entry stored nowhere conflicts with the knowledge (409,
+        # as for an entry); anything wrong in the document itself, duplicate ids included, is a 422.
+        between = report.problems[len(kb.problems):]
+        dangling = not kb.problems and all(p.field not in ("id", "code") for p in between)
         detail = f"{len(report.problems)} problem(s); nothing was imported"
-        return JSONResponse({"detail": detail, **report.model_dump(mode="json")}, status_code=422)
+        return JSONResponse({"detail": detail, **report.model_dump(mode="json")}, status_code=409 if dangling else 422)
     if dry_run:
         return report
     import_knowledge_base(session, kb, author=token.name, note="import via the API")

@@ -11,6 +11,7 @@ from api.routes.admin.common import AUTH_ERRORS, CONFLICT, NOT_FOUND
 from api.schemas import MAX_INT, LexiconIn, LexiconOut, LexiconPage
 from knowledge import editing
 from knowledge.models import LexiconRow
+from knowledge.normalize import clean
 
 router = APIRouter(prefix="/lexicon", tags=["lexicon"], responses=AUTH_ERRORS)
 
@@ -34,6 +35,13 @@ def list_lexicon(session: SessionDep, runtime: RuntimeDep, _token: AnyToken) -> 
              summary="Add a synonym or slang word (editor)", **role("editor"))
 def add_lexicon(body: LexiconIn, session: SessionDep, runtime: RuntimeDep, token: EditorToken) -> LexiconOut:
     """Read `word` as `means` in every message from now on (on every worker within seconds); audited."""
+    # What the word already means, like a row already there, is a conflict with the lexicon as it is, not a
+    # malformed request (409, as the schema cannot compare two fields or know the curated words).
+    key = " ".join(clean(body.word).split())
+    if key == " ".join(clean(body.means).split()):
+        raise editing.Conflict(f"{key!r} already means itself: nothing to add")
+    if key in runtime.snapshots.lexicon.protected:
+        raise editing.Conflict(f"{key!r} is a protected word (a country, a question word) and cannot be redefined")
     row = editing.add_lexicon(session, word=body.word, means=body.means, lang=body.lang, author=token.name)
     out = _out(row)
     publish_changes(session, runtime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from api.deps import AnyToken, SessionDep, role
 from api.routes.admin.common import AUTH_ERRORS
@@ -14,6 +14,7 @@ from api.schemas import (
     DayOut,
     FeedbackOut,
     FeedbackPage,
+    IsoDate,
     ReviewStatsOut,
     StatsOut,
     TurnStatsOut,
@@ -51,15 +52,20 @@ def stats(
     session: SessionDep,
     _token: AnyToken,
     days: Annotated[int | None, Query(ge=1, le=3660, description="only the last N days of turns")] = None,
-    from_: Annotated[dt.date | None, Query(alias="from", description="first day of the per-day series")] = None,
-    to: Annotated[dt.date | None, Query(description="last day of the per-day series (default today)")] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from", description=(
+        f"first day of the per-day series (default 29 days before `to`); the series covers at most {MAX_DAYS} days, "
+        "so an earlier one is moved up, and `from` and `to` the wrong way round are swapped"))] = None,
+    to: Annotated[IsoDate | None, Query(description="last day of the per-day series (default today)")] = None,
 ) -> StatsOut:
     """Turns by decision, channel and language; entries due for review; top unanswered; least helpful; feedback; per day."""
     since = utcnow().date() - dt.timedelta(days=days - 1) if days else None
     last = to or utcnow().date()
     first = from_ or max(dt.date.min + dt.timedelta(days=29), last) - dt.timedelta(days=29)
-    if first > last or (last - first).days >= MAX_DAYS:
-        raise HTTPException(422, f"'from' must be on or before 'to', at most {MAX_DAYS} days apart")
+    # As the console's dashboard reads a period: a range is a range whichever end comes first, and a chart
+    # needs no more than a year of days (the series' own `day`s say which were given).
+    first, last = min(first, last), max(first, last)
+    if (last - first).days >= MAX_DAYS:  # (subtracting only then cannot fall before year 1)
+        first = last - dt.timedelta(days=MAX_DAYS - 1)
     recorder = getattr(getattr(request.app.state, "runtime", None), "recorder", None)
     if recorder is not None:  # this worker's turn counters are summed in memory between flushes
         recorder.flush()

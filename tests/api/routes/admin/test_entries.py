@@ -132,21 +132,27 @@ def test_validation_errors_name_the_field(api: Api) -> None:
     assert bad_slug.status_code == 422
     assert bad_slug.json()["detail"][0]["loc"] == ["body", "id"]
 
+    # Well-formed, but naming what is not stored: a conflict with the knowledge as it is.
     unknown = api.call("POST", "/api/v1/entries", "editor", json=new_entry(countries=["XX"], related=["nope"]))
-    assert unknown.status_code == 422
+    assert unknown.status_code == 409
     assert {tuple(d["loc"]) for d in unknown.json()["detail"]} == {("countries", 0), ("related", 0)}
 
     no_english = new_entry()
     del no_english["texts"]["en"]
     api.call("POST", "/api/v1/entries", "editor", json=no_english)
     refused = api.call("POST", "/api/v1/entries/kapal-pesiar-kerja/publish", "editor")
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # the request was fine; the entry lacks something
     assert "English" in refused.json()["detail"][0]["msg"]
     assert api.call("GET", "/api/v1/entries/kapal-pesiar-kerja").json()["status"] == "draft"
 
+    # Wrong only with the stored reviewed_at: a conflict with the entry as it is; wrong on its own: malformed.
     dates = api.call("PATCH", "/api/v1/entries/kapal-pesiar-kerja", "editor",
                      json={"version": 1, "review_due": "2020-01-01"})
-    assert dates.status_code == 422 and "review_due" in dates.json()["detail"][0]["msg"]
+    assert dates.status_code == 409 and "review_due" in dates.json()["detail"][0]["msg"]
+    for alone in ({"reviewed_at": "2026-02-01", "review_due": "2026-01-01"}, {"texts": {"id": None}},
+                  {"aspect": "bukan"}, {"related": ["Bukan Slug"]}):
+        refused = api.call("PATCH", "/api/v1/entries/kapal-pesiar-kerja", "editor", json={"version": 1, **alone})
+        assert refused.status_code == 422, (alone, refused.text)
     too_long = api.call("PATCH", "/api/v1/entries/kapal-pesiar-kerja", "editor",
                         json={"version": 1, "texts": {"id": {"question": "q?!", "answer": "x" * 5000}}})
     assert too_long.status_code == 422

@@ -51,6 +51,19 @@ def test_a_broken_import_reports_every_problem_and_changes_nothing(api: Api) -> 
     assert api.call("GET", "/api/v1/export").json() == before
 
 
+def test_an_import_naming_what_is_stored_nowhere_is_a_conflict(api: Api) -> None:
+    # Each entry well-formed: only the knowledge it meets makes it wrong (as POST /entries answers it).
+    document = {"entries": [new_entry(countries=["XX"], related=["tidak-ada"])]}
+    response = api.call("POST", "/api/v1/import", "editor", params={"dry_run": True}, json=document)
+    assert response.status_code == 409, response.text
+    assert {(p["entry"], p["field"]) for p in response.json()["problems"]} == {
+        ("kapal-pesiar-kerja", "countries"), ("kapal-pesiar-kerja", "related")}
+    operation = api.client.get("/openapi.json").json()["paths"]["/api/v1/import"]["post"]
+    assert "409" in operation["responses"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["entries"]["items"] == {"$ref": "#/components/schemas/EntryDoc"} and schema["anyOf"]
+
+
 def test_an_import_is_applied_whole_and_live_at_once(api: Api) -> None:
     yaml_text = yaml.safe_dump({"entries": [new_entry(status="published")]}, allow_unicode=True)
     report = api.call("POST", "/api/v1/import", "editor", content=yaml_text.encode(),

@@ -65,7 +65,8 @@ def test_dismiss_and_bad_resolutions(api: Api, db_url: str) -> None:
     assert api.call("POST", path, "editor", json={}).status_code == 422
     assert api.call("POST", path, "editor", json={"dismiss": True, "entry_id": "hak-pmi"}).status_code == 422
     missing = api.call("POST", path, "editor", json={"entry_id": "tidak-ada"})
-    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["entry_id"]
+    # Well-formed, naming an entry that does not exist: a conflict with what is stored, as for POST /entries.
+    assert missing.status_code == 409 and missing.json()["detail"][0]["loc"] == ["entry_id"]
     assert api.call("POST", "/api/v1/unanswered/999999/resolve", "editor", json={"dismiss": True}).status_code == 404
 
     dismissed = api.call("POST", path, "editor", json={"dismiss": True})
