@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from api.database import prepare
+from api.settings import Settings
 from knowledge.db import make_engine, normalize_url
 from knowledge.lexicon import load_lexicon
 from knowledge.loader import load_seed
@@ -27,6 +29,28 @@ from tests.fakes.telegram_api import FakeTelegramAPI
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if TEST_DATABASE_URL else [])]
+
+# What an app under test uses against the fake servers (app_settings); a module may pass its own.
+TELEGRAM_TOKEN = "123456:TEST-token_abc"
+TELEGRAM_SECRET = "s3cret-Webhook_token"
+WHATSAPP_APP_SECRET = "test-app-secret-0123456789abcdef"
+WHATSAPP_PHONE_NUMBER_ID = "106540352242922"
+
+
+def app_settings(db_url: str, *, telegram: FakeTelegramAPI | None = None, whatsapp: FakeGraphAPI | None = None,
+                 **overrides: Any) -> Settings:
+    """Settings for an app under test: this database and nothing from the environment or a .env file; Telegram
+    (webhook mode) and WhatsApp against the given fake servers; `overrides` last."""
+    values: dict[str, Any] = {"database_url": db_url}
+    if telegram is not None:
+        values.update(telegram_bot_token=TELEGRAM_TOKEN, telegram_webhook_secret=TELEGRAM_SECRET,
+                      telegram_api_base_url=telegram.base_url, telegram_mode="webhook")
+    if whatsapp is not None:
+        values.update(whatsapp_access_token="EAAtest-access-token", whatsapp_phone_number_id=WHATSAPP_PHONE_NUMBER_ID,
+                      whatsapp_app_secret=WHATSAPP_APP_SECRET, whatsapp_verify_token="verify-me",
+                      whatsapp_api_base_url=whatsapp.base_url, whatsapp_retry_base_seconds=0)
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @dataclass
@@ -121,7 +145,9 @@ def template_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         yield Template("sqlite", str(path))
         return
     admin = _pg_admin_engine()
-    name = f"dm_tmpl_{uuid.uuid4().hex[:10]}"
+    # One template per xdist worker (gw0, gw1…; "main" without xdist), named for it so a leftover is easy to
+    # trace; the random tail keeps two suites run at once on one server (other checkouts) apart.
+    name = f"desmigratif_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(normalize_url(TEST_DATABASE_URL or "")).set(database=name).render_as_string(hide_password=False)
@@ -229,6 +255,20 @@ def empty_db(backend: str, tmp_path: Path) -> Iterator[Callable[[], str]]:
             return stack.enter_context(pg_database(prefix="dm_ops_empty"))
 
         yield make
+
+
+@pytest.fixture(scope="session")
+def telegram_fake() -> Iterator[FakeTelegramAPI]:
+    """The fake Bot API for the whole session (call reset() before use; on a port of this worker's own)."""
+    with FakeTelegramAPI().serve() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def graph_fake() -> Iterator[FakeGraphAPI]:
+    """The fake Graph API for the whole session (call reset() before use; on a port of this worker's own)."""
+    with FakeGraphAPI().serve() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")
