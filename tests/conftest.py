@@ -165,7 +165,7 @@ def template_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 def fresh_copy(template: Template, folder: Path) -> Iterator[str]:
     """A fresh copy of the migrated and seeded template database, as a URL; given back afterwards."""
     if template.backend == "sqlite":
-        target = folder / "test.db"
+        target = folder / f"copy-{uuid.uuid4().hex[:8]}.db"  # several copies may share a folder
         shutil.copyfile(template.url, target)
         yield f"sqlite:///{target}"
         return
@@ -226,16 +226,8 @@ def pg_database(template: str | None = None, prefix: str = "dm_ops") -> Iterator
         admin.dispose()
 
 
-@contextmanager
-def seeded_copy(template: Template, folder: Path) -> Iterator[str]:
-    """A fresh copy of the migrated and seeded template database; yields its URL."""
-    if template.backend == "sqlite":
-        target = folder / f"copy-{uuid.uuid4().hex[:8]}.db"
-        shutil.copyfile(template.url, target)
-        yield f"sqlite:///{target}"
-        return
-    with pg_database(template.url, prefix="dm_ops_copy") as url:
-        yield url
+# The name the worker, observability and WhatsApp-window tests know it by: a copy from the same pool.
+seeded_copy = fresh_copy
 
 
 @pytest.fixture
