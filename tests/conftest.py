@@ -135,10 +135,10 @@ def _pg_admin_engine() -> Engine:
     return create_engine(normalize_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def template_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
-    """Migrate and seed one database per backend for the whole session."""
-    if request.param == "sqlite":
+@contextmanager
+def _made_template(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
+    """Migrate and seed a template database on `backend`; dropped on exit (PostgreSQL)."""
+    if backend == "sqlite":
         path = tmp_path_factory.mktemp("template") / "template.db"
         engine = prepare(f"sqlite:///{path}")
         engine.dispose()
@@ -154,11 +154,47 @@ def template_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     engine = prepare(url)
     engine.dispose()
     copies = _CopyPool(name)
-    yield Template("postgresql", name, admin_url=TEST_DATABASE_URL, copies=copies)
-    copies.close()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield Template("postgresql", name, admin_url=TEST_DATABASE_URL, copies=copies)
+    finally:
+        copies.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class _Templates:
+    """Each backend's template, made on first use and kept until the session ends."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.made: dict[str, Template] = {}
+        self.stack = ExitStack()
+
+    def get(self, backend: str) -> Template:
+        """The backend's template (made now if this is the first use)."""
+        if backend not in self.made:
+            self.made[backend] = self.stack.enter_context(_made_template(backend, self.tmp_path_factory))
+        return self.made[backend]
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
+    """The session's templates, dropped at its end."""
+    templates = _Templates(tmp_path_factory)
+    with templates.stack:
+        yield templates
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def template_db(request: pytest.FixtureRequest, _templates: _Templates) -> Template:
+    """One migrated and seeded database per backend for the whole session.
+
+    pytest finalises a parametrised session fixture whenever the next test wants the other parameter, and
+    under pytest-xdist a worker runs a file's SQLite and PostgreSQL tests one after the other: kept here,
+    the templates are made once per worker instead of once per file and backend.
+    """
+    return _templates.get(request.param)
 
 
 @contextmanager
@@ -268,3 +304,13 @@ def fakes() -> Iterator[tuple[FakeTelegramAPI, FakeGraphAPI]]:
     """The fake Bot API and Graph API, one pair per test module."""
     with FakeTelegramAPI().serve() as telegram, FakeGraphAPI().serve() as graph:
         yield telegram, graph
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with a slow test (crash, workers, image, bench, schemathesis) first, the rest in their order.
+
+    pytest-xdist hands files to its workers in this order: a long file started last would run alone at
+    the end while the other worker idles; started first, the short files fill in around it.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
