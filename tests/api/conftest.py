@@ -17,6 +17,7 @@ from api.app import create_app
 from api.settings import Settings
 from api.tokens import create_token
 from knowledge.db import make_engine
+from tests.conftest import app_settings
 
 with warnings.catch_warnings():
     # Starlette's TestClient warns about httpx 0.x at import; the client itself works and is what FastAPI documents.
@@ -29,8 +30,7 @@ ROLES = ("admin", "editor", "staff")
 
 def api_settings(db_url: str, **overrides: Any) -> Settings:
     """Settings for the app under test: this database, a fast content poll, no channel tokens, no .env."""
-    return Settings(_env_file=None, database_url=db_url, content_poll_seconds=POLL_SECONDS,  # type: ignore[call-arg]
-                    **overrides)
+    return app_settings(db_url, **{"content_poll_seconds": POLL_SECONDS, **overrides})
 
 
 def make_tokens(engine: Engine) -> dict[str, str]:

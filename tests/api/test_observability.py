@@ -19,7 +19,7 @@ from api.app import create_app
 from api.logs import JsonFormatter, TextFormatter, logging_config, redact, register_secrets, request_id_var
 from api.metrics import label
 from api.settings import Settings
-from tests.conftest import Template, seeded_copy
+from tests.conftest import Template, app_settings, seeded_copy
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
 
@@ -44,9 +44,8 @@ def client(template_db: Template, fake: FakeTelegramAPI, tmp_path_factory: pytes
            ) -> Iterator[httpx.Client]:
     """The whole app in Telegram webhook mode under uvicorn, for the module."""
     with seeded_copy(template_db, tmp_path_factory.mktemp("observability")) as url:
-        settings = Settings(_env_file=None, database_url=url, telegram_bot_token=TOKEN,  # type: ignore[call-arg]
-                            telegram_webhook_secret=SECRET, telegram_api_base_url=fake.base_url,
-                            telegram_mode="webhook", content_poll_seconds=0.2)
+        settings = app_settings(url, telegram=fake, telegram_bot_token=TOKEN, telegram_webhook_secret=SECRET,
+                                content_poll_seconds=0.2)
         with serve_in_thread(create_app(settings)) as base, httpx.Client(base_url=base, timeout=20) as http:
             yield http
 

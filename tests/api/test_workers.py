@@ -26,7 +26,7 @@ from api.settings import Settings
 from bot.models import ProcessedEventRow
 from knowledge.db import make_engine
 from tests.api.conftest import make_tokens, new_entry
-from tests.conftest import Template, seeded_copy
+from tests.conftest import Template, app_settings, seeded_copy
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
 
@@ -38,9 +38,8 @@ _ids = itertools.count(810_000)
 
 def settings_for(url: str, fake: FakeTelegramAPI) -> Settings:
     """One worker's settings: the shared database, Telegram against the fake, a fast content poll."""
-    return Settings(_env_file=None, database_url=url, telegram_bot_token=TOKEN,  # type: ignore[call-arg]
-                    telegram_webhook_secret=SECRET, telegram_api_base_url=fake.base_url, telegram_mode="webhook",
-                    content_poll_seconds=0.2)
+    return app_settings(url, telegram=fake, telegram_bot_token=TOKEN, telegram_webhook_secret=SECRET,
+                        content_poll_seconds=0.2)
 
 
 @pytest.fixture(scope="module")

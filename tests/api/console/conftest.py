@@ -17,9 +17,8 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.console.accounts import create_user
-from api.settings import Settings
 from knowledge.db import make_engine
-from tests.conftest import Template, fresh_copy
+from tests.conftest import Template, app_settings, fresh_copy
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
 
@@ -92,12 +91,10 @@ def console(module_db: str) -> Iterator[Console]:
         for name, role in ACCOUNTS.items():
             create_user(session, name=name, role=role, actor="test", password=PASSWORD)
         session.commit()
-    settings = Settings(_env_file=None, database_url=module_db, telegram_bot_token=BOT_TOKEN,  # type: ignore[call-arg]
-                        telegram_webhook_secret=SECRET, telegram_mode="webhook", handoff_poll_seconds=0.1,
-                        content_poll_seconds=0.2, hotline_hours="Mon-Sun 00:00-23:59 Asia/Jakarta",
-                        telegram_api_base_url="http://127.0.0.1:1/bot")
     with FakeTelegramAPI().serve() as tg:
-        settings = settings.model_copy(update={"telegram_api_base_url": tg.base_url})
+        settings = app_settings(module_db, telegram=tg, telegram_bot_token=BOT_TOKEN, telegram_webhook_secret=SECRET,
+                                handoff_poll_seconds=0.1, content_poll_seconds=0.2,
+                                hotline_hours="Mon-Sun 00:00-23:59 Asia/Jakarta")
         with serve_in_thread(create_app(settings)) as url:
             running = Console(url, engine, tg)
             yield running

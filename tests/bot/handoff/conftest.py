@@ -21,16 +21,23 @@ from api.settings import Settings
 from api.tokens import create_token
 from bot.channels.whatsapp import signature_of
 from bot.models import HandoffMessageRow, HandoffRow
+from tests.conftest import (
+    TELEGRAM_SECRET,
+    TELEGRAM_TOKEN,
+    WHATSAPP_APP_SECRET,
+    WHATSAPP_PHONE_NUMBER_ID,
+    app_settings,
+)
 from tests.fakes.graph_api import FakeGraphAPI
 from tests.fakes.loopback import serve_in_thread
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
 
-TOKEN = "123456:TEST-token_abc"
-SECRET = "s3cret-Webhook_token"
+TOKEN = TELEGRAM_TOKEN
+SECRET = TELEGRAM_SECRET
 TG_HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 STAFF_CHAT = -1001234567
-APP_SECRET = "test-app-secret-0123456789abcdef"
-PHONE_NUMBER_ID = "106540352242922"
+APP_SECRET = WHATSAPP_APP_SECRET
+PHONE_NUMBER_ID = WHATSAPP_PHONE_NUMBER_ID
 
 _ids = itertools.count(50_000)
 
@@ -38,18 +45,6 @@ _ids = itertools.count(50_000)
 def new_id() -> int:
     """An update / user id no other test uses."""
     return next(_ids)
-
-
-@pytest.fixture(scope="session")
-def telegram_fake() -> Iterator[FakeTelegramAPI]:
-    with FakeTelegramAPI().serve() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="session")
-def graph_fake() -> Iterator[FakeGraphAPI]:
-    with FakeGraphAPI().serve() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -60,25 +55,15 @@ def fakes(telegram_fake: FakeTelegramAPI, graph_fake: FakeGraphAPI) -> tuple[Fak
 
 
 def make_settings(db_url: str, tg: FakeTelegramAPI, wa: FakeGraphAPI, **overrides: Any) -> Settings:
+    """The shared app settings with both channels on the fakes, a staff group and a fast handoff poll."""
     values: dict[str, Any] = {
-        "database_url": db_url,
-        "telegram_bot_token": TOKEN,
-        "telegram_webhook_secret": SECRET,
-        "telegram_api_base_url": tg.base_url,
-        "telegram_mode": "webhook",
         "staff_telegram_chat_id": str(STAFF_CHAT),
-        "whatsapp_access_token": "EAAtest-access-token",
-        "whatsapp_phone_number_id": PHONE_NUMBER_ID,
-        "whatsapp_app_secret": APP_SECRET,
-        "whatsapp_verify_token": "verify-me",
-        "whatsapp_api_base_url": wa.base_url,
-        "whatsapp_retry_base_seconds": 0,
         "handoff_poll_seconds": 0.1,
         # Hours that are always open, so replies do not depend on the clock of the test run.
         "hotline_hours": "Mon-Sun 00:00-23:59 Asia/Jakarta",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return app_settings(db_url, telegram=tg, whatsapp=wa, **values)
 
 
 @dataclass
