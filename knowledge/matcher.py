@@ -472,8 +472,19 @@ class Matcher:
                 # says more than the country's overview of that aspect (its rights card).
                 base["features"]["rule"] = "aspect-problem"
                 return MatchResult("answer", self.entry_ids[problem[1]], max(0.0, min(problem[0], 1.0)), **base)
-            if best >= th["aspect_answer"]:
+            # The country's entry on the aspect fits weakly (below the aspect threshold, or far below a general entry
+            # on the same aspect): that general entry may fit the message, said to be general; never another aspect.
+            same = [s for s in general if self.entry_aspects[s[1]] == self.entry_aspects[i] and s[0] > best]
+            weak = best < th["aspect_answer"] or bool(same and same[0][0] - best >= th["aspect_override"])
+            if not weak:
                 return MatchResult("answer", self.entry_ids[i], max(0.0, min(best, 1.0)), **base)
+            if same:
+                base["features"]["rule"] = "aspect-weak-own"
+                result = self._score_decision(same, 2, {**th, "margin": th["general_margin"]}, base)
+                if result.decision == "answer":
+                    return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)
+                if result.decision == "clarify":
+                    return result
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
         untagged = [s for s in scored if self.entry_aspects[s[1]] is None]
         if untagged:
