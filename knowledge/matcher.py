@@ -91,6 +91,13 @@ class MatchResult:
     lang: str | None = None  # "en" when the message is written in English, else None
 
 
+# Words of a job search, after normalisation ("loker", "lowongan", "pekerjaan", "job", "work").
+JOB_WORDS = frozenset({"kerja", "lowong", "lowongan", "loker"})
+# Words before a place that make it the place of the work ("di surabaya", "in jakarta"), not the origin ("dari").
+WORK_PLACE_WORDS = frozenset({"di", "in", "at", "daerah", "sekitar", "area", "wilayah", "kota"})
+ORIGIN_WORDS = frozenset({"dari", "asal", "from", "asli", "tinggal"})
+
+
 class Matcher:
     """An immutable index over entries and countries that answers `match(text)`."""
 
@@ -292,9 +299,46 @@ class Matcher:
         if not aspects and aspect and named and self._only_follow_up(analysis.surface):
             aspects = (aspect,)  # "kalo di taiwan?" after a wage answer: the wage of Taiwan
         common = {"countries": named or story, "aspects": aspects, "lang": self.language.guess_text(text), **flags}
+        if not named and not story and self._job_at_home(full, aspects):
+            # A job in Indonesia ("lowongan pengasuh di surabaya") is not a placement abroad, whatever the context.
+            features = {"rule": "job-in-indonesia"}
+            return MatchResult("fallback", None, 0.0, (), normalized=" ".join(full.tokens), features=features, **common)
         scam = tuple(e for e in self.scam.entries_for(text, full.surface) if e in self.entry_position)
         result = self._decide(analysis, named, context, aspects, aspect, cfg, common)
         return self._with_scam_check(result, scam, common) if scam else result
+
+    def _job_at_home(self, analysis: Analysis, aspects: tuple[str, ...]) -> bool:
+        """True when the message asks about work AT a place in Indonesia ("di surabaya", "in jakarta") and not abroad.
+
+        A place one comes from ("dari jawa timur") or lives in next to an abroad word ("luar negeri") is in scope.
+        """
+        tokens = set(analysis.tokens)
+        if not (tokens & JOB_WORDS or "sektor" in aspects) or {"luar", "negeri"} <= tokens:
+            return False
+        surface = analysis.surface
+        if self.lexicon.home_place_words.isdisjoint(surface):
+            return False
+        for place in self.lexicon.home_places:
+            size = len(place)
+            for i in range(1, len(surface) - size + 1):
+                if tuple(surface[i : i + size]) == place and surface[i - 1] in WORK_PLACE_WORDS:
+                    return True
+        return False
+
+    def _origin_words(self, surface: Sequence[str], has_destination: bool) -> frozenset[str]:
+        """Words of places in Indonesia named as the origin: after "dari"/"asal"/"from", or any when the message
+        names a destination country."""
+        found: set[str] = set()
+        if self.lexicon.home_place_words.isdisjoint(surface):
+            return frozenset()  # most messages name no place: no scan
+        for place in self.lexicon.home_places:
+            size = len(place)
+            for i in range(len(surface) - size + 1):
+                if tuple(surface[i : i + size]) == place and (has_destination or (i and surface[i - 1] in ORIGIN_WORDS)):
+                    found.update(place)
+                    if i and surface[i - 1] in ORIGIN_WORDS:
+                        found.add(surface[i - 1])  # "asal" says where from; it is no subject either
+        return frozenset(found)
 
     def _content(self, analysis: Analysis, query: Sequence[str]) -> tuple[list[str], float, bool]:
         """The words that say what the message is about (no question words, no countries), and the unknown share.
@@ -353,7 +397,10 @@ class Matcher:
         common: dict[str, Any],
     ) -> MatchResult:
         normalized = " ".join(analysis.tokens)
-        query = list(dict.fromkeys(analysis.tokens))
+        # Where one comes from ("dari jawa timur", or any home place next to a destination) is not what one asks:
+        # neither a known nor an unknown word. Elsewhere a home place stays unknown ("wisata di bali").
+        origin = self._origin_words(analysis.surface, bool(named))
+        query = [t for t in dict.fromkeys(analysis.tokens) if t not in origin]
         known = [t for t in query if t in self.bm25.idf]
         if not known or not self.entries:
             return MatchResult("fallback", None, 0.0, (), normalized=normalized, **common)

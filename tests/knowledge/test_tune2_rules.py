@@ -43,3 +43,38 @@ def test_unpaid_wages_with_a_country_in_context_never_get_the_countrys_rights_ca
     chosen = [result.entry_id] if result.entry_id else list(result.options)
     assert "gaji-tidak-dibayar" in chosen, result
     assert not any(e.startswith("hak-") for e in chosen), result
+
+
+@pytest.mark.parametrize("word", ["surabaya", "semarang", "batam", "medan"])
+def test_places_in_indonesia_are_neither_corrected_nor_stemmed(seed_snapshot: Snapshot, word: str) -> None:
+    # Each is one or two letters from a content word (suratnya, sekarang, batas) or looks affixed (me-dan).
+    tokens = seed_snapshot.matcher.normalizer.analyse(f"kantor imigrasi di {word}").tokens
+    assert word in tokens, tokens
+
+
+def test_a_protected_word_is_not_the_root_of_an_english_word_by_a_prefix(seed_snapshot: Snapshot) -> None:
+    # "keeps" is not ke- + the Korean scheme "eps"; Indonesian affixes still strip ("dibayar" is "bayar").
+    normalizer = seed_snapshot.matcher.normalizer
+    assert "eps" not in normalizer.analyse("the agent keeps asking for money").tokens
+    assert "eps" not in normalizer.analyse("she keeps my documents").tokens
+    assert "bayar" in normalizer.analyse("ongkosnya dibayarin siapa").tokens
+
+
+@pytest.mark.parametrize("message", [
+    "ada lowongan pengasuh bayi di surabaya?",
+    "loker supir di bekasi",
+    "cari kerja di medan yang gajinya besar",
+    "job vacancy for a cook in jakarta",
+])
+def test_a_job_inside_indonesia_is_out_of_scope(seed_snapshot: Snapshot, message: str) -> None:
+    for country in (None, "TW"):
+        result = seed_snapshot.match(message, country=country)
+        assert result.decision == "fallback", (country, result)
+
+
+@pytest.mark.parametrize("message", [
+    "saya dari jawa timur, mau kerja ke taiwan syaratnya apa",
+    "asal lampung, mau kerja di malaysia, gajinya berapa",
+])
+def test_a_place_one_comes_from_keeps_the_question_in_scope(seed_snapshot: Snapshot, message: str) -> None:
+    assert seed_snapshot.match(message).decision != "fallback"
