@@ -479,7 +479,7 @@ class Matcher:
         if aspects and wanted:
             result = self._aspect_decision(scored, wanted, aspects, th, base, content_known)
         else:
-            result = self._score_decision(scored, len(query), th, base)
+            result = self._score_decision(self._unplaced_aspect(scored, aspects, wanted, th), len(query), th, base)
         if result.decision != "fallback" and self._about_unknown(result, content_known, has_unknown_word):
             features["rule"] = "unknown-subject"
             return replace(result, decision="fallback", entry_id=None, options=(), general=False)
@@ -552,6 +552,20 @@ class Matcher:
         if result.decision == "answer":
             return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)
         return result
+
+    def _unplaced_aspect(
+        self, scored: list[tuple[float, int, dict[str, float]]], aspects: tuple[str, ...], wanted: set[str],
+        th: dict[str, float],
+    ) -> list[tuple[float, int, dict[str, float]]]:
+        """No country in sight, an aspect asked, and a general entry on it close to the top: a country's entry on
+        another aspect ("syarat" of Singapore, which also names an age) does not compete with it."""
+        if not aspects or wanted:
+            return scored
+        general = next((s for s in scored if not self.entry_countries[s[1]] and self.entry_aspects[s[1]] == aspects[0]),
+                       None)
+        if general is None or general[0] < scored[0][0] - th["clarify_band"]:
+            return scored
+        return [s for s in scored if not self.entry_countries[s[1]] or self.entry_aspects[s[1]] == aspects[0]]
 
     def _lacks_words(self, i: int, other: int, content: Sequence[str]) -> bool:
         """True when the message uses a word of entry `other`'s questions that entry `i`'s questions never use.

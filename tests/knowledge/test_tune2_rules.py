@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.aspects import load_aspects
 from knowledge.lexicon import load_lexicon
 from knowledge.schema import CountryDoc, EntryDoc
 from knowledge.snapshot import Snapshot, build_snapshot
@@ -78,3 +79,20 @@ def test_a_job_inside_indonesia_is_out_of_scope(seed_snapshot: Snapshot, message
 ])
 def test_a_place_one_comes_from_keeps_the_question_in_scope(seed_snapshot: Snapshot, message: str) -> None:
     assert seed_snapshot.match(message).decision != "fallback"
+
+
+@pytest.mark.parametrize(("tokens", "aspect"), [
+    (("saya", "25", "tahun", "boleh", "kerja"), "umur"),
+    (("im", "19", "years", "old"), "umur"),
+    (("kontrak", "2", "tahun"), "kontrak"),
+])
+def test_an_age_given_as_a_number_names_the_age_aspect(tokens: tuple[str, ...], aspect: str) -> None:
+    found = load_aspects().find(tokens)
+    assert found[:1] == (aspect,), found
+
+
+@pytest.mark.parametrize("message", ["umurku 19 tahun, boleh daftar jadi pmi?", "kalau usia 45 tahun masih bisa berangkat?"])
+def test_an_age_question_without_a_country_gets_the_general_age_entry(seed_snapshot: Snapshot, message: str) -> None:
+    result = seed_snapshot.match(message)
+    chosen = [result.entry_id] if result.entry_id else list(result.options)
+    assert chosen[:1] == ["usia-minimum"], result
