@@ -96,3 +96,10 @@ def test_an_age_question_without_a_country_gets_the_general_age_entry(seed_snaps
     result = seed_snapshot.match(message)
     chosen = [result.entry_id] if result.entry_id else list(result.options)
     assert chosen[:1] == ["usia-minimum"], result
+
+
+def test_english_grammar_words_do_not_pull_an_ordinary_question_to_the_emergency_entry(seed_snapshot: Snapshot) -> None:
+    # "i am …" shares only "am" with the emergency entry's "i am in danger": no emergency among the options.
+    result = seed_snapshot.match("i am a cook, how do i get a job overseas")
+    assert not result.emergency and "darurat" not in [e for e, _s in result.candidates[:3]], result
+    assert seed_snapshot.match("i am in danger, please help me").emergency
