@@ -541,7 +541,10 @@ class Matcher:
             return self._score_decision(fitting, 2, th, base)
         base["features"]["rule"] = "aspect-general"
         if (placed and general and placed[0][0] - general[0][0] >= th.get("general_override", th["aspect_override"])
-                and not self._lacks_words(placed[0][1], general[0][1], asked)):
+                and not self._lacks_words(placed[0][1], general[0][1], asked)
+                # It must fit on more than the aspect's word and the country: "agency fee in hong kong" names the
+                # agency of its rights card, "ongkos ke hongkong" nothing but a cost.
+                and any(t in self._entry_tokens[placed[0][1]] for t in content if t not in asked)):
             # The country has no entry on this aspect, but one of its entries fits better than any general one
             # ("agency fee in Hong Kong" is on its rights card): decide by score, as for an override.
             base["features"]["rule"] = "general-override"
