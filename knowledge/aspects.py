@@ -11,6 +11,9 @@ from types import MappingProxyType
 import yaml
 
 ASPECTS_FILE = Path(__file__).parent / "lexicon" / "aspects.yaml"
+AGE_ASPECT = "umur"
+AGE_UNITS = frozenset({"tahun", "thn", "th", "years", "year", "yo", "taun"})
+MIN_AGE, MAX_AGE = 15, 70
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class AspectCues:
                 named = self.words.get(token)
                 if named and not used[i]:
                     found.append((i, named))
+                elif _is_age(tokens, i) and AGE_ASPECT in self.also:
+                    found.append((i, AGE_ASPECT))
         # A phrase says more than a word ("gaji … tidak dibayar" asks about a right, not the wage level).
         ordered = [aspect for _i, aspect in sorted(found, key=lambda f: (f[1] not in phrased, f[0]))]
         return tuple(dict.fromkeys(ordered))
@@ -84,6 +89,17 @@ def _spans(tokens: Sequence[str], i: int, phrase: tuple[str, ...]) -> list[tuple
     if size == 2 and i + 2 < len(tokens) and tokens[i + 2] == phrase[1]:
         return [(i, i + 2)]
     return []
+
+
+def _is_age(tokens: Sequence[str], i: int) -> bool:
+    """True when tokens[i] is an age: a number a person's age can be, followed by years ("21 thn", "40 years old").
+
+    Shorter spans ("kontrak 2 tahun", "10 tahun") are durations, not ages; a minimum age is never below 15.
+    """
+    token = tokens[i]
+    if not token.isdigit() or not MIN_AGE <= int(token) <= MAX_AGE or i + 1 >= len(tokens):
+        return False
+    return tokens[i + 1] in AGE_UNITS
 
 
 def _split(text: object) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -58,6 +58,12 @@ class Lexicon:
     fillers: frozenset[str]
     intents: MappingProxyType[str, IntentCues]
     sources: MappingProxyType[str, str]  # map key -> file it came from, for error messages and tests
+    home_places: frozenset[tuple[str, ...]] = frozenset()  # places in Indonesia (places.yaml), as word tuples
+
+    @cached_property
+    def home_place_words(self) -> frozenset[str]:
+        """Every word of a place in Indonesia: real words, never typo-corrected into the domain."""
+        return frozenset(w for place in self.home_places for w in place)
 
 
 # libyaml's C loader when the platform has it: the lexicon is thousands of rows.
@@ -132,7 +138,15 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         fillers=_read_list(directory / "fillers.txt"),
         intents=MappingProxyType(intents),
         sources=MappingProxyType(sources),
+        home_places=_read_places(directory / "places.yaml"),
     )
+
+
+def _read_places(path: Path) -> frozenset[tuple[str, ...]]:
+    """The places in Indonesia listed under `home:` (a missing file counts as empty)."""
+    if not path.exists():
+        return frozenset()
+    return frozenset(_split(p) for p in _read_yaml(path).get("home") or () if str(p).strip())
 
 
 EDITORS = "editors"  # the source name of rows editors added through the admin API

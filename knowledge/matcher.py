@@ -91,6 +91,13 @@ class MatchResult:
     lang: str | None = None  # "en" when the message is written in English, else None
 
 
+# Words of a job search, after normalisation ("loker", "lowongan", "pekerjaan", "job", "work").
+JOB_WORDS = frozenset({"kerja", "lowong", "lowongan", "loker"})
+# Words before a place that make it the place of the work ("di surabaya", "in jakarta"), not the origin ("dari").
+WORK_PLACE_WORDS = frozenset({"di", "in", "at", "daerah", "sekitar", "area", "wilayah", "kota"})
+ORIGIN_WORDS = frozenset({"dari", "asal", "from", "asli", "tinggal"})
+
+
 class Matcher:
     """An immutable index over entries and countries that answers `match(text)`."""
 
@@ -292,9 +299,46 @@ class Matcher:
         if not aspects and aspect and named and self._only_follow_up(analysis.surface):
             aspects = (aspect,)  # "kalo di taiwan?" after a wage answer: the wage of Taiwan
         common = {"countries": named or story, "aspects": aspects, "lang": self.language.guess_text(text), **flags}
+        if not named and not story and self._job_at_home(full, aspects):
+            # A job in Indonesia ("lowongan pengasuh di surabaya") is not a placement abroad, whatever the context.
+            features = {"rule": "job-in-indonesia"}
+            return MatchResult("fallback", None, 0.0, (), normalized=" ".join(full.tokens), features=features, **common)
         scam = tuple(e for e in self.scam.entries_for(text, full.surface) if e in self.entry_position)
         result = self._decide(analysis, named, context, aspects, aspect, cfg, common)
         return self._with_scam_check(result, scam, common) if scam else result
+
+    def _job_at_home(self, analysis: Analysis, aspects: tuple[str, ...]) -> bool:
+        """True when the message asks about work AT a place in Indonesia ("di surabaya", "in jakarta") and not abroad.
+
+        A place one comes from ("dari jawa timur") or lives in next to an abroad word ("luar negeri") is in scope.
+        """
+        tokens = set(analysis.tokens)
+        if not (tokens & JOB_WORDS or "sektor" in aspects) or {"luar", "negeri"} <= tokens:
+            return False
+        surface = analysis.surface
+        if self.lexicon.home_place_words.isdisjoint(surface):
+            return False
+        for place in self.lexicon.home_places:
+            size = len(place)
+            for i in range(1, len(surface) - size + 1):
+                if tuple(surface[i : i + size]) == place and surface[i - 1] in WORK_PLACE_WORDS:
+                    return True
+        return False
+
+    def _origin_words(self, surface: Sequence[str], has_destination: bool) -> frozenset[str]:
+        """Words of places in Indonesia named as the origin: after "dari"/"asal"/"from", or any when the message
+        names a destination country."""
+        found: set[str] = set()
+        if self.lexicon.home_place_words.isdisjoint(surface):
+            return frozenset()  # most messages name no place: no scan
+        for place in self.lexicon.home_places:
+            size = len(place)
+            for i in range(len(surface) - size + 1):
+                if tuple(surface[i : i + size]) == place and (has_destination or (i and surface[i - 1] in ORIGIN_WORDS)):
+                    found.update(place)
+                    if i and surface[i - 1] in ORIGIN_WORDS:
+                        found.add(surface[i - 1])  # "asal" says where from; it is no subject either
+        return frozenset(found)
 
     def _content(self, analysis: Analysis, query: Sequence[str]) -> tuple[list[str], float, bool]:
         """The words that say what the message is about (no question words, no countries), and the unknown share.
@@ -353,7 +397,10 @@ class Matcher:
         common: dict[str, Any],
     ) -> MatchResult:
         normalized = " ".join(analysis.tokens)
-        query = list(dict.fromkeys(analysis.tokens))
+        # Where one comes from ("dari jawa timur", or any home place next to a destination) is not what one asks:
+        # neither a known nor an unknown word. Elsewhere a home place stays unknown ("wisata di bali").
+        origin = self._origin_words(analysis.surface, bool(named))
+        query = [t for t in dict.fromkeys(analysis.tokens) if t not in origin]
         known = [t for t in query if t in self.bm25.idf]
         if not known or not self.entries:
             return MatchResult("fallback", None, 0.0, (), normalized=normalized, **common)
@@ -432,7 +479,7 @@ class Matcher:
         if aspects and wanted:
             result = self._aspect_decision(scored, wanted, aspects, th, base, content_known)
         else:
-            result = self._score_decision(scored, len(query), th, base)
+            result = self._score_decision(self._unplaced_aspect(scored, aspects, wanted, th), len(query), th, base)
         if result.decision != "fallback" and self._about_unknown(result, content_known, has_unknown_word):
             features["rule"] = "unknown-subject"
             return replace(result, decision="fallback", entry_id=None, options=(), general=False)
@@ -472,8 +519,19 @@ class Matcher:
                 # says more than the country's overview of that aspect (its rights card).
                 base["features"]["rule"] = "aspect-problem"
                 return MatchResult("answer", self.entry_ids[problem[1]], max(0.0, min(problem[0], 1.0)), **base)
-            if best >= th["aspect_answer"]:
+            # The country's entry on the aspect fits weakly (below the aspect threshold, or far below a general entry
+            # on the same aspect): that general entry may fit the message, said to be general; never another aspect.
+            same = [s for s in general if self.entry_aspects[s[1]] == self.entry_aspects[i] and s[0] > best]
+            weak = best < th["aspect_answer"] or bool(same and same[0][0] - best >= th["aspect_override"])
+            if not weak:
                 return MatchResult("answer", self.entry_ids[i], max(0.0, min(best, 1.0)), **base)
+            if same:
+                base["features"]["rule"] = "aspect-weak-own"
+                result = self._score_decision(same, 2, {**th, "margin": th["general_margin"]}, base)
+                if result.decision == "answer":
+                    return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)
+                if result.decision == "clarify":
+                    return result
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
         untagged = [s for s in scored if self.entry_aspects[s[1]] is None]
         if untagged:
@@ -483,7 +541,10 @@ class Matcher:
             return self._score_decision(fitting, 2, th, base)
         base["features"]["rule"] = "aspect-general"
         if (placed and general and placed[0][0] - general[0][0] >= th.get("general_override", th["aspect_override"])
-                and not self._lacks_words(placed[0][1], general[0][1], asked)):
+                and not self._lacks_words(placed[0][1], general[0][1], asked)
+                # It must fit on more than the aspect's word and the country: "agency fee in hong kong" names the
+                # agency of its rights card, "ongkos ke hongkong" nothing but a cost.
+                and any(t in self._entry_tokens[placed[0][1]] for t in content if t not in asked)):
             # The country has no entry on this aspect, but one of its entries fits better than any general one
             # ("agency fee in Hong Kong" is on its rights card): decide by score, as for an override.
             base["features"]["rule"] = "general-override"
@@ -494,6 +555,20 @@ class Matcher:
         if result.decision == "answer":
             return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)
         return result
+
+    def _unplaced_aspect(
+        self, scored: list[tuple[float, int, dict[str, float]]], aspects: tuple[str, ...], wanted: set[str],
+        th: dict[str, float],
+    ) -> list[tuple[float, int, dict[str, float]]]:
+        """No country in sight, an aspect asked, and a general entry on it close to the top: a country's entry on
+        another aspect ("syarat" of Singapore, which also names an age) does not compete with it."""
+        if not aspects or wanted:
+            return scored
+        general = next((s for s in scored if not self.entry_countries[s[1]] and self.entry_aspects[s[1]] == aspects[0]),
+                       None)
+        if general is None or general[0] < scored[0][0] - th["clarify_band"]:
+            return scored
+        return [s for s in scored if not self.entry_countries[s[1]] or self.entry_aspects[s[1]] == aspects[0]]
 
     def _lacks_words(self, i: int, other: int, content: Sequence[str]) -> bool:
         """True when the message uses a word of entry `other`'s questions that entry `i`'s questions never use.

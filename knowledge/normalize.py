@@ -103,7 +103,8 @@ class Normalizer:
         self.vocabulary = vocabulary | lexicon.protected
         self._phrases = dict(lexicon.phrases)
         self._phrase_sizes = _phrase_sizes(self._phrases)
-        self._speller = Speller(self.vocabulary)
+        self._home_words = lexicon.home_place_words  # names, never stemmed or corrected ("medan" is not me-dan)
+        self._speller = Speller(self.vocabulary, keep=self._home_words)
         # Roots of the vocabulary's words met so far: the content's, once the matcher has indexed it.
         self._content_roots: set[str] = set()
         self._analyse = lru_cache(maxsize=50_000)(self._analyse_uncached)
@@ -192,7 +193,8 @@ class Normalizer:
         stripping; else Sastrawi's root anyway, so that two affixed forms of one root meet even when the
         bare root appears nowhere in the content.
         """
-        if word in self.lexicon.protected or len(word) <= MIN_STEM_LENGTH + 1 or not word.isalpha():
+        if (word in self.lexicon.protected or word in self._home_words or len(word) <= MIN_STEM_LENGTH + 1
+                or not word.isalpha()):
             return word
         if word not in self.vocabulary:
             return self._stem_unknown(word)
@@ -210,6 +212,9 @@ class Normalizer:
             if (
                 len(candidate) >= MIN_STEM_LENGTH
                 and candidate in self.vocabulary
+                # A protected word is the root of a longer one only by a suffix ("syaratnya") or when the dictionary
+                # stemmer agrees ("dibayar" is "bayar"): English "keeps" is not ke- + "eps".
+                and (word.startswith(candidate) or candidate == root or candidate not in self.lexicon.protected)
                 and len(candidate) < len(best)
             ):
                 best = candidate

@@ -48,9 +48,11 @@ def _max_distance(length: int) -> int:
 class Speller:
     """Corrects a token to a word of the vocabulary, or says it cannot."""
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], keep: Iterable[str] = ()) -> None:
         words = sorted(w for w in set(vocabulary) if w.isalpha() and w.isascii())
         self._vocabulary = frozenset(words)
+        # Real words outside the vocabulary (places in Indonesia): near a domain word, but never a typo of one.
+        self._keep = frozenset(keep)
         self._skeletons: dict[str, list[str]] = {}
         self._buckets: dict[tuple[str, int], list[str]] = {}
         for word in words:
@@ -60,7 +62,7 @@ class Speller:
 
     def correct(self, token: str) -> str | None:
         """The vocabulary word `token` misspells or abbreviates; None when unsure or when it is a real word."""
-        if len(token) < MIN_ABBREVIATION_LENGTH or not token.isalpha() or not token.isascii():
+        if len(token) < MIN_ABBREVIATION_LENGTH or not token.isalpha() or not token.isascii() or token in self._keep:
             return None
         found = self._abbreviated(token)
         distance = 0
