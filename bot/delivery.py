@@ -20,7 +20,7 @@ the platform accepting a message and step 4 recording it repeats that one messag
 the Bot API and the Graph API take no idempotency key, so a send whose answer never came back cannot be told
 from one that never arrived); a crash after the core saved the state but before step 3 runs the core again on
 the redelivery (the user gets one answer, computed on the updated state). How often the first happens was
-measured with tests/hardening/test_crash.py (random SIGKILL mid-burst, the fake Bot API answering 40 ms after
+measured with tests/bot/test_crash.py (random SIGKILL mid-burst, the fake Bot API answering 40 ms after
 it took a message): in three runs of 3 × 60 updates each, lost 0 every time; doubled 9, 1 and 0 of about 170
 updates in flight at the kill, i.e. up to ~5 %. If processing fails before anything was sent, the claim is
 released (the row deleted) and the platform's redelivery is processed normally.

@@ -10,7 +10,7 @@ Declared here, in one place, for every table that holds a user id or what users 
 - `PURGE_RULES`: (table, timestamp column, condition) rows deleted by `desmigratif purge --older-than DAYS`
   (and daily by the server when PURGE_DAYS is set).
 
-A module that adds such a table adds its row here (tests/hardening/test_privacy.py checks none is missed).
+A module that adds such a table adds its row here (tests/bot/test_privacy.py checks none is missed).
 Handlers never see the database: the conversation gets a `UserDataEraser` (SQL here; a no-op for the
 in-memory store used by tests and one-shot commands).
 
