@@ -513,12 +513,6 @@ class Matcher:
         base["features"]["rule"] = "aspect-country"
         if own:
             best, i, _feats = own[0]
-            problem = self._general_problem(general, own[0], th, content)
-            if problem is not None:
-                # A general entry on the same aspect about exactly what the message names ("gaji belum dibayar")
-                # says more than the country's overview of that aspect (its rights card).
-                base["features"]["rule"] = "aspect-problem"
-                return MatchResult("answer", self.entry_ids[problem[1]], max(0.0, min(problem[0], 1.0)), **base)
             # The country's entry on the aspect fits weakly (below the aspect threshold, or far below a general entry
             # on the same aspect): that general entry may fit the message, said to be general; never another aspect.
             same = [s for s in general if self.entry_aspects[s[1]] == self.entry_aspects[i] and s[0] > best]
@@ -578,29 +572,6 @@ class Matcher:
         """
         words, others = self._entry_tokens[i], self._entry_tokens[other]
         return any(t in others and t not in words for t in content)
-
-    def _general_problem(
-        self, general: list[tuple[float, int, dict[str, float]]], own: tuple[float, int, dict[str, float]],
-        th: dict[str, float], content: Sequence[str],
-    ) -> tuple[float, int, dict[str, float]] | None:
-        """The general entry on the country's entry's aspect that is about what the message names, if any.
-
-        It must lead in subject share, and the message must use words of its questions that the country's entry
-        never uses ("dibayar" for unpaid wages next to a rights card), and none the other way round: "perpanjang
-        kontrak di malaysia" is in Malaysia's contract entry too, which keeps it.
-        """
-        lead = th.get("subject_lead", 0.0)
-        if not lead:
-            return None
-        aspect = self.entry_aspects[own[1]]
-        for candidate in general:
-            if self.entry_aspects[candidate[1]] != aspect or candidate[0] <= own[0]:
-                continue
-            if candidate[2]["subject"] - own[2]["subject"] < lead or candidate[0] < th["aspect_answer"]:
-                continue
-            if self._lacks_words(own[1], candidate[1], content) and not self._lacks_words(candidate[1], own[1], content):
-                return candidate
-        return None
 
     def _score_decision(
         self, scored: list[tuple[float, int, dict[str, float]]], n_words: int, th: dict[str, float],
