@@ -259,9 +259,8 @@ def test_siblings_whose_subjects_the_message_names_alike_are_still_asked(mini_sn
     [
         # The message names the country: its entry on the aspect wins (issue 14).
         ("gaji sy udah 2 bulan blm dibayar sama majikan di taiwan", None, "hak-taiwan"),
-        # Only the conversation's country, and Taiwan's rights card shares little with the message: the general
-        # entry on the same aspect answers, and it names Taiwan's line too.
-        ("majikan blm bayar gaji sy", "TW", "gaji-tidak-dibayar"),
+        # Only the conversation's country: Taiwan's rights entry speaks of unpaid pay too, and answers.
+        ("majikan blm bayar gaji sy", "TW", "hak-taiwan"),
     ],
 )
 def test_unpaid_wages_in_a_country_get_an_entry_of_the_aspect_that_says_where_to_report(

@@ -35,15 +35,16 @@ def test_a_weak_country_card_yields_to_the_general_entry_of_its_aspect(aspect_sn
     assert result.entry_id != "hak-taiwan", result
 
 
-@pytest.mark.parametrize("country", ["TW", "HK"])
-def test_unpaid_wages_with_a_country_in_context_never_get_the_countrys_rights_card(
-    seed_snapshot: Snapshot, country: str
+@pytest.mark.parametrize(("country", "line"), [("TW", "1955"), ("HK", "+852 2157 9537")])
+def test_unpaid_wages_with_a_country_in_context_get_where_to_report_there(
+    seed_snapshot: Snapshot, country: str, line: str
 ) -> None:
-    # The rights card shares only "majikan" with the message; the general unpaid-wage entry fits far better.
+    # The country's rights entry now says where to report unpaid pay there: it may answer (ASPECT of COUNTRY);
+    # whichever entry answers, on the rights aspect, must carry that country's line.
     result = seed_snapshot.match("bos ga ngasih upah", country=country)
-    chosen = [result.entry_id] if result.entry_id else list(result.options)
-    assert "gaji-tidak-dibayar" in chosen, result
-    assert not any(e.startswith("hak-") for e in chosen), result
+    assert result.decision == "answer", result
+    assert result.entry_id in {"gaji-tidak-dibayar", f"hak-{'taiwan' if country == 'TW' else 'hongkong'}"}, result
+    assert line in seed_snapshot.entries[result.entry_id].texts["id"].answer, result.entry_id
 
 
 @pytest.mark.parametrize("word", ["surabaya", "semarang", "batam", "medan"])
