@@ -41,18 +41,11 @@ HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 QUESTION = "berapa gaji minimum di taiwan"
 
 
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeTelegramAPI]:
-    """One fake Bot API for the module (starting uvicorn once keeps the tests fast)."""
-    with FakeTelegramAPI().serve() as fake:
-        yield fake
-
-
 @pytest.fixture
-def fake(fake_server: FakeTelegramAPI) -> FakeTelegramAPI:
+def fake(telegram_fake: FakeTelegramAPI) -> FakeTelegramAPI:
     """The fake Bot API with no calls, failures or updates left over from another test."""
-    fake_server.reset()
-    return fake_server
+    telegram_fake.reset()
+    return telegram_fake
 
 
 def make_settings(db_url: str, fake: FakeTelegramAPI, **overrides: Any) -> Settings:
@@ -106,9 +99,9 @@ def shared_engine(shared_db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="module")
-def service(shared_db_url: str, fake_server: FakeTelegramAPI) -> Iterator[httpx.Client]:
+def service(shared_db_url: str, telegram_fake: FakeTelegramAPI) -> Iterator[httpx.Client]:
     """The app in webhook mode, Telegram configured against the fake, running for the whole module."""
-    with running(make_settings(shared_db_url, fake_server)) as client:
+    with running(make_settings(shared_db_url, telegram_fake)) as client:
         yield client
 
 

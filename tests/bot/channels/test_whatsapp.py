@@ -116,16 +116,10 @@ def sign(body: bytes, secret: str = APP_SECRET) -> str:
 # --- fixtures -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def graph_server() -> Iterator[FakeGraphAPI]:
-    with FakeGraphAPI().serve() as fake:
-        yield fake
-
-
 @pytest.fixture
-def graph(graph_server: FakeGraphAPI) -> FakeGraphAPI:
-    graph_server.reset()
-    return graph_server
+def graph(graph_fake: FakeGraphAPI) -> FakeGraphAPI:
+    graph_fake.reset()
+    return graph_fake
 
 
 def whatsapp_settings(db_url: str, graph: FakeGraphAPI, **overrides: Any) -> Settings:
@@ -172,9 +166,9 @@ def app_engine(app_db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="module")
-def client(app_db_url: str, graph_server: FakeGraphAPI) -> Iterator[TestClient]:
+def client(app_db_url: str, graph_fake: FakeGraphAPI) -> Iterator[TestClient]:
     """The real app (lifespan included) with WhatsApp on, sending to the fake Graph API."""
-    with TestClient(create_app(whatsapp_settings(app_db_url, graph_server))) as test_client:
+    with TestClient(create_app(whatsapp_settings(app_db_url, graph_fake))) as test_client:
         yield test_client
 
 
