@@ -1,6 +1,6 @@
 """Calibrate the matcher on a large set generated from the knowledge base itself; report it and the public sets.
 
-usage: python bench/calibrate.py [--write] [--quick]
+usage: python bench/calibrate.py [--write] [--quick] [--confusions [N]]
 
 The generated set cannot fit the public eval sets, because none of their messages is in it:
 - in scope: every Indonesian and English phrasing of every entry, asked of a matcher that was built
@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evalset import DEFAULT_SET, load_cases
@@ -161,6 +162,30 @@ def score_generated(folds: list[tuple[Matcher, list[Case]]], config: MatchConfig
     return _rates(n_in, n_oos, correct, wrong, clarify, refused)
 
 
+def confusions(folds: list[tuple[Matcher, list[Case]]], config: MatchConfig, limit: int) -> None:
+    """Print the generated set's mistakes with the current settings: wrong answers grouped by (expected, given)
+    pair, out-of-scope messages answered, and clarifies whose first option was right, each with an example."""
+    wrong: dict[tuple[str, str], list[Case]] = {}
+    clarified: dict[str, list[Case]] = {}
+    for matcher, cases in folds:
+        for case in cases:
+            r = matcher.match(case.text, country=case.country, config=config)
+            if r.decision == "answer" and r.entry_id != case.expected:
+                wrong.setdefault((case.expected or "(out of scope)", r.entry_id or "?"), []).append(case)
+            elif r.decision == "clarify" and case.expected and r.options and r.options[0] == case.expected:
+                clarified.setdefault(f"{case.expected} over {', '.join(r.options[1:])}", []).append(case)
+    def show(title: str, groups: dict[Any, list[Case]]) -> None:
+        total = sum(len(v) for v in groups.values())
+        print(f"{title}: {total} in {len(groups)} groups")
+        for key, cases in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:limit]:
+            label = " -> ".join(key) if isinstance(key, tuple) else key
+            example = cases[0]
+            where = f" [context {example.country}]" if example.country else ""
+            print(f"  {len(cases):3}  {label}\n         e.g. ({example.kind}) {example.text!r}{where}")
+    show("wrong answers (expected -> given)", wrong)
+    show("clarifies whose first option was right", clarified)
+
+
 def _rates(n_in: int, n_oos: int, correct: int, wrong: int, clarify: int, refused: int) -> dict[str, float]:
     n_in, n_oos = n_in or 1, n_oos or 1
     objective = (correct - WRONG_COST * wrong + CLARIFY_GAIN * clarify) / n_in + refused / n_oos
@@ -229,9 +254,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"save the chosen thresholds into {CALIBRATION_FILE.name}")
     parser.add_argument("--quick", action="store_true", help="a smaller grid")
+    parser.add_argument("--confusions", nargs="?", type=int, const=25, metavar="N",
+                        help="only list the generated set's mistakes with the current settings (top N groups)")
     args = parser.parse_args()
     rng = random.Random(SEED)
+    print("building the generated set (one matcher per fold)…", file=sys.stderr)
     folds = build_generated(rng)
+    if args.confusions is not None:
+        config = MatchConfig.load()
+        print(_line("generated", score_generated(folds, config)))
+        confusions(folds, config, args.confusions)
+        return 0
     n = sum(len(c) for _m, c in folds)
     kb = load_seed()
     entries = {e.id: e for e in kb.entries if e.status == "published"}
