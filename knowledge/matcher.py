@@ -479,7 +479,7 @@ class Matcher:
         if aspects and wanted:
             result = self._aspect_decision(scored, wanted, aspects, th, base, content_known)
         else:
-            result = self._score_decision(self._unplaced_aspect(scored, aspects, wanted, th), len(query), th, base)
+            result = self._score_decision(self._unplaced_aspect(scored, aspects, wanted, th, content_known), len(query), th, base)
         if result.decision != "fallback" and self._about_unknown(result, content_known, has_unknown_word):
             features["rule"] = "unknown-subject"
             return replace(result, decision="fallback", entry_id=None, options=(), general=False)
@@ -552,7 +552,7 @@ class Matcher:
 
     def _unplaced_aspect(
         self, scored: list[tuple[float, int, dict[str, float]]], aspects: tuple[str, ...], wanted: set[str],
-        th: dict[str, float],
+        th: dict[str, float], content: Sequence[str],
     ) -> list[tuple[float, int, dict[str, float]]]:
         """No country in sight, an aspect asked, and a general entry on it close to the top: a country's entry on
         another aspect ("syarat" of Singapore, which also names an age) does not compete with it."""
@@ -562,7 +562,10 @@ class Matcher:
                        None)
         if general is None or general[0] < scored[0][0] - th["clarify_band"]:
             return scored
-        return [s for s in scored if not self.entry_countries[s[1]] or self.entry_aspects[s[1]] == aspects[0]]
+        # A country's entry on the same aspect competes only when the message uses a word of it that the general
+        # entry never uses ("magang"); "paspor ditahan agensi, boleh?" asks nobody's country, so the general one.
+        return [s for s in scored if not self.entry_countries[s[1]]
+                or (self.entry_aspects[s[1]] == aspects[0] and self._lacks_words(general[1], s[1], content))]
 
     def _lacks_words(self, i: int, other: int, content: Sequence[str]) -> bool:
         """True when the message uses a word of entry `other`'s questions that entry `i`'s questions never use.

@@ -87,6 +87,31 @@ def test_new_users_general_questions_get_the_general_entry(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("majikan nyimpen paspor sy, itu boleh?", "paspor-ditahan"),  # no country anywhere: the general entry
+        ("agen di taiwan megang paspor aku", "hak-taiwan"),  # Taiwan named: its rights card, which says the same
+        ("my employer in hong kong keeps my passport", "hak-hongkong"),
+    ],
+)
+def test_a_passport_kept_by_someone_else_asks_about_rights_in_any_verb(
+    seed_snapshot: Snapshot, text: str, expected: str
+) -> None:
+    result = seed_snapshot.match(text)
+    assert "hak" in result.aspects, result.aspects
+    assert (result.decision, result.entry_id) == ("answer", expected), result.candidates
+
+
+def test_with_no_country_in_sight_a_countrys_entry_needs_a_word_of_its_own(seed_snapshot: Snapshot) -> None:
+    """The rights cards of Taiwan and Hong Kong speak of passports too, but the message names neither country nor
+    anything only they say: the general entry answers instead of a "Maksud Anda…?" between them."""
+    result = seed_snapshot.match("paspor sy ditahan pt, boleh gak sih")
+    assert (result.decision, result.entry_id) == ("answer", "paspor-ditahan"), result.candidates
+    kept = seed_snapshot.match("syarat magang ke jepang gimana")  # "magang" is a word only the country's entries use
+    assert kept.entry_id != "syarat-umum" and "syarat-umum" not in kept.options[:1], kept
+
+
+@pytest.mark.parametrize(
     ("text", "country"),
     [
         ("gimana caranya jadi tentara", "TW"),
