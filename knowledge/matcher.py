@@ -298,6 +298,7 @@ class Matcher:
         aspects = self.aspects.find(analysis.surface, analysis.tokens)
         if not aspects and aspect and named and self._only_follow_up(analysis.surface):
             aspects = (aspect,)  # "kalo di taiwan?" after a wage answer: the wage of Taiwan
+        aspects = self._closed_jobs(analysis, named or ((context,) if context else ()), aspects)
         common = {"countries": named or story, "aspects": aspects, "lang": self.language.guess_text(text), **flags}
         if not named and not story and self._job_at_home(full, aspects):
             # A job in Indonesia ("lowongan pengasuh di surabaya") is not a placement abroad, whatever the context.
@@ -306,6 +307,15 @@ class Matcher:
         scam = tuple(e for e in self.scam.entries_for(text, full.surface) if e in self.entry_position)
         result = self._decide(analysis, named, context, aspects, aspect, cfg, common)
         return self._with_scam_check(result, scam, common) if scam else result
+
+    def _closed_jobs(self, analysis: Analysis, places: tuple[str, ...], aspects: tuple[str, ...]) -> tuple[str, ...]:
+        """A job the country in sight has an entry on closing ("jadi pembantu" with Saudi Arabia): that aspect too,
+        after any the message names ("syarat jadi art di saudi" asks the requirements, which say it is closed)."""
+        if not places:
+            return aspects
+        closing = [a for a in self.aspects.closed_job(analysis.surface) + self.aspects.closed_job(analysis.tokens)
+                   if a not in aspects and any(self._by_place_aspect.get((p, a)) for p in places)]
+        return (*aspects, *dict.fromkeys(closing)) if closing else aspects
 
     def _job_at_home(self, analysis: Analysis, aspects: tuple[str, ...]) -> bool:
         """True when the message asks about work AT a place in Indonesia ("di surabaya", "in jakarta") and not abroad.
@@ -611,6 +621,10 @@ class Matcher:
             if self._subject_lead(band, best - second, th):
                 base["features"]["rule"] = "subject-lead"
                 return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
+            leader = self._subject_leader(band, th)
+            if leader is not None:
+                base["features"]["rule"] = "subject-leader"
+                return MatchResult("answer", self.entry_ids[leader], confidence, **base)
             return MatchResult("clarify", None, confidence, options=options, **base)
         return MatchResult("fallback", None, confidence, **base)
 
@@ -626,6 +640,23 @@ class Matcher:
             return False
         top = band[0][2]["subject"]
         return top >= th.get("subject_share", 0.0) and all(top - feats["subject"] >= lead for _s, _i, feats in band[1:])
+
+    @staticmethod
+    def _subject_leader(band: list[tuple[float, int, dict[str, float]]], th: dict[str, float]) -> int | None:
+        """Close scores, and the message names one option's subject several times as much as any other's: that one.
+
+        "syarat kerja ke luar negeri" scores the education entry a hair above the general requirements (both use
+        "syarat kerja"), but it names a third of the general entry's subject and a sixth of the education entry's,
+        whose subject is "pendidikan", "ijazah", "lulusan". Unlike the subject lead, the leader may be any option.
+        """
+        ratio, floor = th.get("subject_ratio", 0.0), th.get("subject_floor", 1.0)
+        if not ratio:
+            return None
+        ranked = sorted(band, key=lambda s: -s[2]["subject"])
+        top = ranked[0][2]["subject"]
+        if top < floor or any(top < ratio * feats["subject"] for _s, _i, feats in ranked[1:]):
+            return None
+        return ranked[0][1]
 
     @staticmethod
     def _short_and_covered(

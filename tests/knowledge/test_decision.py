@@ -325,3 +325,31 @@ def test_wages_not_given_name_the_rights_aspect(seed_snapshot: Snapshot) -> None
     result = seed_snapshot.match("udah lama gaji ga dikasih juragan, ngadu kemana")
     assert result.aspects[0] == "hak", result.aspects
     assert (result.decision, result.entry_id) == ("answer", "gaji-tidak-dibayar"), result.candidates
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "expected"),
+    [
+        ("pengen jadi pembantu rumah tangga di arab saudi, bisa ga?", None, "moratorium-timur-tengah"),
+        ("kalo jadi babysitter gmn", "AE", "moratorium-timur-tengah"),  # the country from the conversation
+        ("syarat jadi art ke saudi", None, "syarat-arab-saudi"),  # the aspect asked comes first; it says closed too
+        ("pengasuh anak di hongkong gajinya brp", None, "gaji-hongkong"),  # the job is open there: no moratorium
+    ],
+)
+def test_a_job_the_country_has_closed_asks_about_its_moratorium(
+    seed_snapshot: Snapshot, text: str, country: str | None, expected: str
+) -> None:
+    result = seed_snapshot.match(text, country=country)
+    assert (result.decision, result.entry_id) == ("answer", expected), result.candidates
+
+
+def test_the_option_whose_subject_the_message_names_most_answers_whatever_its_place() -> None:
+    from knowledge.matcher import Matcher
+
+    th = {"subject_ratio": 2.5, "subject_floor": 0.4}
+    band = [(0.80, 1, {"subject": 0.15}), (0.78, 2, {"subject": 0.45})]  # the second names 3x more of its subject
+    assert Matcher._subject_leader(band, th) == 2
+    close = [(0.80, 1, {"subject": 0.30}), (0.78, 2, {"subject": 0.45})]  # 1.5x: still a question to ask
+    assert Matcher._subject_leader(close, th) is None
+    faint = [(0.80, 1, {"subject": 0.05}), (0.78, 2, {"subject": 0.30})]  # names too little of any subject
+    assert Matcher._subject_leader(faint, th) is None
