@@ -142,8 +142,10 @@ class Matcher:
         for country in countries:
             for alias in (*country.aliases, *country.names.values()):
                 vocabulary.update(base.base_tokens(alias))
-        # Aspect cue words are words of this domain even when no entry uses them ("mandarin").
+        # Aspect cue words are words of this domain even when no entry uses them ("mandarin"); the people a message is
+        # about are real words too, never to be "corrected" into one ("sister" is not "sistem").
         vocabulary.update(self.aspects.words)
+        vocabulary.update(lexicon.relatives)
         vocabulary = {w for w in vocabulary if w}
         self.normalizer = base.with_vocabulary(frozenset(vocabulary))
         # Aspect cues by the form a message's words take after stemming too ("pendidikan" -> "didik").
@@ -410,7 +412,9 @@ class Matcher:
         # Where one comes from ("dari jawa timur", or any home place next to a destination) is not what one asks:
         # neither a known nor an unknown word. Elsewhere a home place stays unknown ("wisata di bali").
         origin = self._origin_words(analysis.surface, bool(named))
-        query = [t for t in dict.fromkeys(analysis.tokens) if t not in origin]
+        # Whom it is about ("adik saya") is not what it asks, unless the knowledge base speaks of them ("izin suami").
+        query = [t for t in dict.fromkeys(analysis.tokens) if t not in origin
+                 and (t not in self.lexicon.relatives or t in self.bm25.idf)]
         known = [t for t in query if t in self.bm25.idf]
         if not known or not self.entries:
             return MatchResult("fallback", None, 0.0, (), normalized=normalized, **common)

@@ -353,3 +353,25 @@ def test_the_option_whose_subject_the_message_names_most_answers_whatever_its_pl
     assert Matcher._subject_leader(close, th) is None
     faint = [(0.80, 1, {"subject": 0.05}), (0.78, 2, {"subject": 0.30})]  # names too little of any subject
     assert Matcher._subject_leader(faint, th) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("adik saya mau kerja ke taiwan syaratnya apa", "syarat-taiwan"),
+        ("my sister wants to work in taiwan, what are the requirements", "syarat-taiwan"),
+        ("bojoku arep kerja neng hongkong, gajine piro", "gaji-hongkong"),
+    ],
+)
+def test_a_question_asked_for_a_relative_is_answered_like_ones_own(
+    seed_snapshot: Snapshot, text: str, expected: str
+) -> None:
+    """Whom it is for ("adik", "sister") is neither matched nor an unknown subject, and never spell-corrected."""
+    result = seed_snapshot.match(text)
+    assert (result.decision, result.entry_id) == ("answer", expected), (result.normalized, result.candidates)
+    assert "sistem" not in result.normalized.split()
+
+
+def test_a_relative_the_knowledge_base_speaks_of_keeps_its_meaning(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("istri saya mau jadi tkw, perlu izin suami ga")
+    assert (result.decision, result.entry_id) == ("answer", "surat-izin-keluarga"), result.candidates
