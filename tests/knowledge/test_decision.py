@@ -131,6 +131,8 @@ def test_out_of_scope_stays_out_whatever_the_country(seed_snapshot: Snapshot, te
         "PT Maju Terus Sejahtera itu resmi apa bodong? sy diminta tf 8jt dulu",
         "ada lowongan di ig ke polandia, disuruh kirim uang 3 juta buat visa, aman gak",
         "katanya bisa berangkat ke dubai pake visa turis terus kerja disana, bener ga",
+        "keponakan ditawari jadi admin online di kamboja, katanya gajinya gede",  # a scam hub next to work: no doubt needed
+        "dijanjikan gaji tinggi kerja di pabrik luar negeri, beneran ga ya",  # the bait of a promise, doubted
     ],
 )
 def test_scam_doubts_get_the_agency_check_or_the_scam_signs(seed_snapshot: Snapshot, text: str) -> None:
@@ -375,3 +377,7 @@ def test_a_question_asked_for_a_relative_is_answered_like_ones_own(
 def test_a_relative_the_knowledge_base_speaks_of_keeps_its_meaning(seed_snapshot: Snapshot) -> None:
     result = seed_snapshot.match("istri saya mau jadi tkw, perlu izin suami ga")
     assert (result.decision, result.entry_id) == ("answer", "surat-izin-keluarga"), result.candidates
+
+
+def test_a_scam_hub_without_work_is_no_question_of_ours(seed_snapshot: Snapshot) -> None:
+    assert seed_snapshot.match("liburan ke kamboja enak ga").decision == "fallback"
