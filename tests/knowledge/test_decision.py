@@ -381,3 +381,16 @@ def test_a_relative_the_knowledge_base_speaks_of_keeps_its_meaning(seed_snapshot
 
 def test_a_scam_hub_without_work_is_no_question_of_ours(seed_snapshot: Snapshot) -> None:
     assert seed_snapshot.match("liburan ke kamboja enak ga").decision == "fallback"
+
+
+def test_another_country_for_the_last_question_that_it_has_no_entry_on_is_asked_not_guessed(
+    seed_snapshot: Snapshot,
+) -> None:
+    """Hong Kong has no cost entry: after Taiwan's costs, "kalo hongkong?" names nothing to pick a general cost entry by.
+    Offer the general entry closest to the last answer and Hong Kong's card, never an unrelated cost (BPJS fees)."""
+    result = seed_snapshot.match("kalo hongkong?", country="TW", last_entry="biaya-taiwan")
+    assert result.decision == "clarify", result
+    assert result.options[0] == "biaya-penempatan" and "negara-hongkong" in result.options, result.options
+    assert all(seed_snapshot.entries[e].aspect in {"biaya", "umum"} for e in result.options)
+    kept = seed_snapshot.match("klo di korea?", last_entry="gaji-hongkong")  # Korea has a wage entry: answered
+    assert (kept.decision, kept.entry_id) == ("answer", "gaji-korea")
