@@ -236,11 +236,13 @@ def grid(base: MatchConfig, quick: bool) -> list[tuple[str, MatchConfig]]:
     answers = (0.45, 0.50) if not quick else (0.50,)
     margins = (0.05, 0.08, 0.10, 0.12) if not quick else (0.10, 0.12)
     leads = (0.0, 0.25, 0.30, 0.35) if not quick else (0.0, 0.30)
+    ratios = (0.0, 2.0, 2.5, 3.0) if not quick else (0.0, 2.5)
     unknowns = (0.5,)
     out = []
-    for a, m, u, lead in itertools.product(answers, margins, unknowns, leads):
-        cfg = base.with_thresholds(answer=a, margin=m, max_unknown=u, subject_lead=lead)
-        out.append((f"answer={a:.2f} margin={m:.2f} max_unknown={u:.2f} subject_lead={lead:.2f}", cfg))
+    for a, m, u, lead, ratio in itertools.product(answers, margins, unknowns, leads, ratios):
+        cfg = base.with_thresholds(answer=a, margin=m, max_unknown=u, subject_lead=lead, subject_ratio=ratio)
+        out.append((f"answer={a:.2f} margin={m:.2f} max_unknown={u:.2f} subject_lead={lead:.2f} "
+                    f"subject_ratio={ratio:.1f}", cfg))
     return out
 
 
@@ -285,7 +287,7 @@ def main() -> int:
     print(f"chosen on the generated set: {label}")
     if args.write:
         text = CALIBRATION_FILE.read_text()
-        for name in ("answer", "margin", "max_unknown", "subject_lead"):
+        for name in ("answer", "margin", "max_unknown", "subject_lead", "subject_ratio"):
             text = re.sub(rf"^(  {name}: +)[0-9.]+", rf"\g<1>{cfg.thresholds[name]:.2f}", text, count=1, flags=re.M)
         CALIBRATION_FILE.write_text(text)
         print(f"written to {CALIBRATION_FILE}")

@@ -23,6 +23,7 @@ class AspectCues:
     words: MappingProxyType[str, str]  # word -> aspect
     phrases: tuple[tuple[tuple[str, ...], str], ...]  # (words, aspect), longest first
     also: MappingProxyType[str, frozenset[str]]
+    closed_jobs: tuple[tuple[tuple[str, ...], str], ...] = ()  # (job words, aspect): see aspects.yaml
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -71,6 +72,11 @@ class AspectCues:
         ordered = [aspect for _i, aspect in sorted(found, key=lambda f: (f[1] not in phrased, f[0]))]
         return tuple(dict.fromkeys(ordered))
 
+    def closed_job(self, tokens: Sequence[str]) -> tuple[str, ...]:
+        """The aspects a job named in the words may ask about where that job is closed ("moratorium")."""
+        return tuple(dict.fromkeys(aspect for job, aspect in self.closed_jobs
+                                   if any(_spans(tokens, i, job) for i, t in enumerate(tokens) if t == job[0])))
+
     def accepted(self, aspects: Iterable[str]) -> frozenset[str]:
         """The aspects whose entries may answer a question about `aspects`."""
         out: set[str] = set()
@@ -113,6 +119,7 @@ def load_aspects(path: Path = ASPECTS_FILE) -> AspectCues:
     words: dict[str, str] = {}
     phrases: list[tuple[tuple[str, ...], str]] = []
     also: dict[str, frozenset[str]] = {}
+    closed: list[tuple[tuple[str, ...], str]] = []
     for aspect, spec in data.items():
         spec = spec or {}
         also[str(aspect)] = frozenset(str(a) for a in spec.get("also") or ())
@@ -120,8 +127,10 @@ def load_aspects(path: Path = ASPECTS_FILE) -> AspectCues:
             words.setdefault(str(word).lower(), str(aspect))
         for phrase in spec.get("phrases") or ():
             phrases.append((_split(phrase), str(aspect)))
+        for job in spec.get("closed_jobs") or ():
+            closed.append((_split(job), str(aspect)))
     phrases.sort(key=lambda p: -len(p[0]))
-    return AspectCues(MappingProxyType(words), tuple(phrases), MappingProxyType(also))
+    return AspectCues(MappingProxyType(words), tuple(phrases), MappingProxyType(also), tuple(closed))
 
 
 ASPECTS: tuple[str, ...] = load_aspects().names

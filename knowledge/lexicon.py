@@ -59,6 +59,7 @@ class Lexicon:
     intents: MappingProxyType[str, IntentCues]
     sources: MappingProxyType[str, str]  # map key -> file it came from, for error messages and tests
     home_places: frozenset[tuple[str, ...]] = frozenset()  # places in Indonesia (places.yaml), as word tuples
+    relatives: frozenset[str] = frozenset()  # people a message may be about besides the writer (relatives.txt)
 
     @cached_property
     def home_place_words(self) -> frozenset[str]:
@@ -139,6 +140,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         intents=MappingProxyType(intents),
         sources=MappingProxyType(sources),
         home_places=_read_places(directory / "places.yaml"),
+        relatives=frozenset(w for line in _read_list(directory / "relatives.txt") for w in line.split()),
     )
 
 

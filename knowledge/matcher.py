@@ -142,8 +142,10 @@ class Matcher:
         for country in countries:
             for alias in (*country.aliases, *country.names.values()):
                 vocabulary.update(base.base_tokens(alias))
-        # Aspect cue words are words of this domain even when no entry uses them ("mandarin").
+        # Aspect cue words are words of this domain even when no entry uses them ("mandarin"); the people a message is
+        # about are real words too, never to be "corrected" into one ("sister" is not "sistem").
         vocabulary.update(self.aspects.words)
+        vocabulary.update(lexicon.relatives)
         vocabulary = {w for w in vocabulary if w}
         self.normalizer = base.with_vocabulary(frozenset(vocabulary))
         # Aspect cues by the form a message's words take after stemming too ("pendidikan" -> "didik").
@@ -246,6 +248,19 @@ class Matcher:
             best = max(best, share)
         return best
 
+    def _shared_weight(self, i: int, other_id: str) -> float:
+        """The IDF weight of the words entry i's questions share with another entry's (0 when there is none)."""
+        other = self.entry_position.get(other_id)
+        if other is None:
+            return 0.0
+        shared = self._entry_tokens[i] & self._entry_tokens[other] - self._function_words - self._alias_words
+        return sum(self.bm25.idf.get(t, 0.0) for t in shared)
+
+    def _aspect_weight(self, i: int, aspect: str) -> float:
+        """How much of entry i's subject is the aspect's own words ("biaya" for the placement costs, little for BPJS)."""
+        return max((sum(w for t, w in profile.items() if self._aspect_of.get(t) == aspect)
+                    for profile in self._subjects[i]), default=0.0)
+
     def _best_per_entry(self, row_scores: np.ndarray, slots: int) -> np.ndarray:
         best: np.ndarray = row_scores.reshape(slots, len(self.entries)).max(axis=0)
         return best
@@ -278,8 +293,10 @@ class Matcher:
         country: str | None = None,
         aspect: str | None = None,
         config: MatchConfig | None = None,
+        previous: str | None = None,
     ) -> MatchResult:
-        """Match one message; `country` and `aspect` are the conversation's context (last country, last entry's aspect)."""
+        """Match one message; `country`, `aspect` and `previous` are the conversation's context (last country, last
+        entry's aspect, last entry's id)."""
         cfg = config or self.config
         text = text or ""
         full = self.normalizer.analyse(text)
@@ -296,16 +313,28 @@ class Matcher:
         story = self.countries_in(full.surface) if analysis is not full else ()
         context = None if named else (story[0] if story else country)
         aspects = self.aspects.find(analysis.surface, analysis.tokens)
-        if not aspects and aspect and named and self._only_follow_up(analysis.surface):
+        follow_up = not aspects and bool(aspect and named) and self._only_follow_up(analysis.surface)
+        if follow_up and aspect:
             aspects = (aspect,)  # "kalo di taiwan?" after a wage answer: the wage of Taiwan
+        aspects = self._closed_jobs(analysis, named or ((context,) if context else ()), aspects)
         common = {"countries": named or story, "aspects": aspects, "lang": self.language.guess_text(text), **flags}
         if not named and not story and self._job_at_home(full, aspects):
             # A job in Indonesia ("lowongan pengasuh di surabaya") is not a placement abroad, whatever the context.
             features = {"rule": "job-in-indonesia"}
             return MatchResult("fallback", None, 0.0, (), normalized=" ".join(full.tokens), features=features, **common)
         scam = tuple(e for e in self.scam.entries_for(text, full.surface) if e in self.entry_position)
-        result = self._decide(analysis, named, context, aspects, aspect, cfg, common)
+        last = (previous if previous in self.entry_position else "") if follow_up else None
+        result = self._decide(analysis, named, context, aspects, aspect, cfg, common, follow_up=last)
         return self._with_scam_check(result, scam, common) if scam else result
+
+    def _closed_jobs(self, analysis: Analysis, places: tuple[str, ...], aspects: tuple[str, ...]) -> tuple[str, ...]:
+        """A job the country in sight has an entry on closing ("jadi pembantu" with Saudi Arabia): that aspect too,
+        after any the message names ("syarat jadi art di saudi" asks the requirements, which say it is closed)."""
+        if not places:
+            return aspects
+        closing = [a for a in self.aspects.closed_job(analysis.surface) + self.aspects.closed_job(analysis.tokens)
+                   if a not in aspects and any(self._by_place_aspect.get((p, a)) for p in places)]
+        return (*aspects, *dict.fromkeys(closing)) if closing else aspects
 
     def _job_at_home(self, analysis: Analysis, aspects: tuple[str, ...]) -> bool:
         """True when the message asks about work AT a place in Indonesia ("di surabaya", "in jakarta") and not abroad.
@@ -395,12 +424,18 @@ class Matcher:
         context_aspect: str | None,
         cfg: MatchConfig,
         common: dict[str, Any],
+        *,
+        follow_up: str | None = None,
     ) -> MatchResult:
+        # follow_up: None, or the message only names another country for the last question ("kalo hongkong?"):
+        # then the last entry's id ("" when unknown).
         normalized = " ".join(analysis.tokens)
         # Where one comes from ("dari jawa timur", or any home place next to a destination) is not what one asks:
         # neither a known nor an unknown word. Elsewhere a home place stays unknown ("wisata di bali").
         origin = self._origin_words(analysis.surface, bool(named))
-        query = [t for t in dict.fromkeys(analysis.tokens) if t not in origin]
+        # Whom it is about ("adik saya") is not what it asks, unless the knowledge base speaks of them ("izin suami").
+        query = [t for t in dict.fromkeys(analysis.tokens) if t not in origin
+                 and (t not in self.lexicon.relatives or t in self.bm25.idf)]
         known = [t for t in query if t in self.bm25.idf]
         if not known or not self.entries:
             return MatchResult("fallback", None, 0.0, (), normalized=normalized, **common)
@@ -472,7 +507,7 @@ class Matcher:
         best, _top, best_feats = scored[0]
         second = scored[1][0] if len(scored) > 1 else 0.0
         features = {"best": best_feats, "margin": best - second, "unknown_share": unknown_share,
-                    "rule": "score", "words": len(query)}
+                    "rule": "score", "words": len(query), "follow_up": follow_up}  # None: not a follow-up
         base = {"candidates": candidates, "normalized": normalized, "features": features, **common}
         if unknown_share > th["max_unknown"]:
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
@@ -545,6 +580,18 @@ class Matcher:
             return self._score_decision(scored, 2, th, base)
         if not general:
             return MatchResult("fallback", None, 0.0, **base)
+        if base["features"].get("follow_up") is not None:
+            # "kalo hongkong?" after Taiwan's costs: the message names nothing to choose a general entry by, and the
+            # country has none on that aspect; offer the general ones and the country's card instead of guessing.
+            base["features"]["rule"] = "follow-up-general"
+            card = [i for place in sorted(wanted) for i in self._by_place_aspect.get((place, "umum"), ())]
+            last = base["features"]["follow_up"]
+            central = sorted(self._by_place_aspect.get(("", aspects[0]), ()),
+                             key=lambda i: (-self._shared_weight(i, last), -self._aspect_weight(i, aspects[0]),
+                                            self.entry_ids[i]))
+            options = tuple(dict.fromkeys([*(self.entry_ids[i] for i in central[:MAX_OPTIONS - len(card[:1])]),
+                                           *(self.entry_ids[i] for i in card[:1])]))
+            return MatchResult("clarify", None, max(0.0, min(general[0][0], 1.0)), options=options, **base)
         result = self._score_decision(general, 2, {**th, "margin": th["general_margin"]}, base)
         if result.decision == "answer":
             return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)
@@ -611,6 +658,10 @@ class Matcher:
             if self._subject_lead(band, best - second, th):
                 base["features"]["rule"] = "subject-lead"
                 return MatchResult("answer", self.entry_ids[best_i], confidence, **base)
+            leader = self._subject_leader(band, th)
+            if leader is not None:
+                base["features"]["rule"] = "subject-leader"
+                return MatchResult("answer", self.entry_ids[leader], confidence, **base)
             return MatchResult("clarify", None, confidence, options=options, **base)
         return MatchResult("fallback", None, confidence, **base)
 
@@ -626,6 +677,23 @@ class Matcher:
             return False
         top = band[0][2]["subject"]
         return top >= th.get("subject_share", 0.0) and all(top - feats["subject"] >= lead for _s, _i, feats in band[1:])
+
+    @staticmethod
+    def _subject_leader(band: list[tuple[float, int, dict[str, float]]], th: dict[str, float]) -> int | None:
+        """Close scores, and the message names one option's subject several times as much as any other's: that one.
+
+        "syarat kerja ke luar negeri" scores the education entry a hair above the general requirements (both use
+        "syarat kerja"), but it names a third of the general entry's subject and a sixth of the education entry's,
+        whose subject is "pendidikan", "ijazah", "lulusan". Unlike the subject lead, the leader may be any option.
+        """
+        ratio, floor = th.get("subject_ratio", 0.0), th.get("subject_floor", 1.0)
+        if not ratio:
+            return None
+        ranked = sorted(band, key=lambda s: -s[2]["subject"])
+        top = ranked[0][2]["subject"]
+        if top < floor or any(top < ratio * feats["subject"] for _s, _i, feats in ranked[1:]):
+            return None
+        return ranked[0][1]
 
     @staticmethod
     def _short_and_covered(

@@ -11,7 +11,9 @@ from pathlib import Path
 import yaml
 
 SCAM_FILE = Path(__file__).parent / "lexicon" / "scam.yaml"
-STORY_CHARS = 160  # a message this long that shows two warning signs is a story about an offer, asked or not
+STORY_CHARS = 160
+# Signs that need no doubt word, only work next to them: a holiday visa or Cambodia alone is no question of ours.
+ALONE_NEXT_TO_WORK = frozenset({"tourist_visa", "scam_hub"})  # a message this long that shows two warning signs is a story about an offer, asked or not
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ class ScamRules:
     def signs(self, raw: str, words: Sequence[str]) -> frozenset[str]:
         """The warning signs present in a message (raw text and its normalised words)."""
         found = {name for name, signal in self.signals.items() if signal.found(raw, words)}
-        if "tourist_visa" in found and not (self.work & set(words)):
-            found.discard("tourist_visa")
+        for alone in ALONE_NEXT_TO_WORK:
+            if alone in found and not (self.work & set(words)):
+                found.discard(alone)
         if "amount" in found and self.paid & set(words):
             found.add("paid_amount")
         return frozenset(found)
@@ -55,8 +58,8 @@ class ScamRules:
             return ()
         doubting = bool(self.doubt & set(words))
         story = len(raw) >= STORY_CHARS and len(signs - {"company"}) >= 2
-        # Work on a tourist visa is non-procedural whatever the message asks: it always gets the answer.
-        if not (doubting or story or "tourist_visa" in signs):
+        # Work on a tourist visa, or in a scam hub, is a danger whatever the message asks: it always gets the answer.
+        if not (doubting or story or signs & ALONE_NEXT_TO_WORK):
             return ()
         for when, entries in self.answers:
             if when in signs:

@@ -131,6 +131,8 @@ def test_out_of_scope_stays_out_whatever_the_country(seed_snapshot: Snapshot, te
         "PT Maju Terus Sejahtera itu resmi apa bodong? sy diminta tf 8jt dulu",
         "ada lowongan di ig ke polandia, disuruh kirim uang 3 juta buat visa, aman gak",
         "katanya bisa berangkat ke dubai pake visa turis terus kerja disana, bener ga",
+        "keponakan ditawari jadi admin online di kamboja, katanya gajinya gede",  # a scam hub next to work: no doubt needed
+        "dijanjikan gaji tinggi kerja di pabrik luar negeri, beneran ga ya",  # the bait of a promise, doubted
     ],
 )
 def test_scam_doubts_get_the_agency_check_or_the_scam_signs(seed_snapshot: Snapshot, text: str) -> None:
@@ -325,3 +327,70 @@ def test_wages_not_given_name_the_rights_aspect(seed_snapshot: Snapshot) -> None
     result = seed_snapshot.match("udah lama gaji ga dikasih juragan, ngadu kemana")
     assert result.aspects[0] == "hak", result.aspects
     assert (result.decision, result.entry_id) == ("answer", "gaji-tidak-dibayar"), result.candidates
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "expected"),
+    [
+        ("pengen jadi pembantu rumah tangga di arab saudi, bisa ga?", None, "moratorium-timur-tengah"),
+        ("kalo jadi babysitter gmn", "AE", "moratorium-timur-tengah"),  # the country from the conversation
+        ("syarat jadi art ke saudi", None, "syarat-arab-saudi"),  # the aspect asked comes first; it says closed too
+        ("pengasuh anak di hongkong gajinya brp", None, "gaji-hongkong"),  # the job is open there: no moratorium
+    ],
+)
+def test_a_job_the_country_has_closed_asks_about_its_moratorium(
+    seed_snapshot: Snapshot, text: str, country: str | None, expected: str
+) -> None:
+    result = seed_snapshot.match(text, country=country)
+    assert (result.decision, result.entry_id) == ("answer", expected), result.candidates
+
+
+def test_the_option_whose_subject_the_message_names_most_answers_whatever_its_place() -> None:
+    from knowledge.matcher import Matcher
+
+    th = {"subject_ratio": 2.5, "subject_floor": 0.4}
+    band = [(0.80, 1, {"subject": 0.15}), (0.78, 2, {"subject": 0.45})]  # the second names 3x more of its subject
+    assert Matcher._subject_leader(band, th) == 2
+    close = [(0.80, 1, {"subject": 0.30}), (0.78, 2, {"subject": 0.45})]  # 1.5x: still a question to ask
+    assert Matcher._subject_leader(close, th) is None
+    faint = [(0.80, 1, {"subject": 0.05}), (0.78, 2, {"subject": 0.30})]  # names too little of any subject
+    assert Matcher._subject_leader(faint, th) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("adik saya mau kerja ke taiwan syaratnya apa", "syarat-taiwan"),
+        ("my sister wants to work in taiwan, what are the requirements", "syarat-taiwan"),
+        ("bojoku arep kerja neng hongkong, gajine piro", "gaji-hongkong"),
+    ],
+)
+def test_a_question_asked_for_a_relative_is_answered_like_ones_own(
+    seed_snapshot: Snapshot, text: str, expected: str
+) -> None:
+    """Whom it is for ("adik", "sister") is neither matched nor an unknown subject, and never spell-corrected."""
+    result = seed_snapshot.match(text)
+    assert (result.decision, result.entry_id) == ("answer", expected), (result.normalized, result.candidates)
+    assert "sistem" not in result.normalized.split()
+
+
+def test_a_relative_the_knowledge_base_speaks_of_keeps_its_meaning(seed_snapshot: Snapshot) -> None:
+    result = seed_snapshot.match("istri saya mau jadi tkw, perlu izin suami ga")
+    assert (result.decision, result.entry_id) == ("answer", "surat-izin-keluarga"), result.candidates
+
+
+def test_a_scam_hub_without_work_is_no_question_of_ours(seed_snapshot: Snapshot) -> None:
+    assert seed_snapshot.match("liburan ke kamboja enak ga").decision == "fallback"
+
+
+def test_another_country_for_the_last_question_that_it_has_no_entry_on_is_asked_not_guessed(
+    seed_snapshot: Snapshot,
+) -> None:
+    """Hong Kong has no cost entry: after Taiwan's costs, "kalo hongkong?" names nothing to pick a general cost entry by.
+    Offer the general entry closest to the last answer and Hong Kong's card, never an unrelated cost (BPJS fees)."""
+    result = seed_snapshot.match("kalo hongkong?", country="TW", last_entry="biaya-taiwan")
+    assert result.decision == "clarify", result
+    assert result.options[0] == "biaya-penempatan" and "negara-hongkong" in result.options, result.options
+    assert all(seed_snapshot.entries[e].aspect in {"biaya", "umum"} for e in result.options)
+    kept = seed_snapshot.match("klo di korea?", last_entry="gaji-hongkong")  # Korea has a wage entry: answered
+    assert (kept.decision, kept.entry_id) == ("answer", "gaji-korea")
