@@ -103,7 +103,7 @@ def _is_age(tokens: Sequence[str], i: int) -> bool:
     Shorter spans ("kontrak 2 tahun", "10 tahun") are durations, not ages; a minimum age is never below 15.
     """
     token = tokens[i]
-    if not token.isdigit() or not MIN_AGE <= int(token) <= MAX_AGE or i + 1 >= len(tokens):
+    if not token.isdecimal() or not MIN_AGE <= int(token) <= MAX_AGE or i + 1 >= len(tokens):
         return False
     return tokens[i + 1] in AGE_UNITS
 

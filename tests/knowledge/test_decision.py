@@ -394,3 +394,11 @@ def test_another_country_for_the_last_question_that_it_has_no_entry_on_is_asked_
     assert all(seed_snapshot.entries[e].aspect in {"biaya", "umum"} for e in result.options)
     kept = seed_snapshot.match("klo di korea?", last_entry="gaji-hongkong")  # Korea has a wage entry: answered
     assert (kept.decision, kept.entry_id) == ("answer", "gaji-korea")
+
+
+def test_a_digit_that_is_not_a_decimal_number_is_no_age(seed_snapshot: Snapshot) -> None:
+    # '❶' passes str.isdigit() but int() refuses it: it used to raise ValueError from the age cue.
+    cues = load_aspects()
+    assert cues.find(["kerja", "❶", "tahun"]) == ()
+    assert cues.find(["kerja", "21", "tahun"]) == ("umur",)
+    assert seed_snapshot.match("kerja ❶ tahun di taiwan").decision in {"answer", "clarify", "fallback"}
