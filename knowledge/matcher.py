@@ -467,6 +467,9 @@ class Matcher:
             extra = [i for place in (*wanted, "") for a in accepted
                      for i in self._by_place_aspect.get((place, a), ()) if pre[i] > 0]
             top.update(sorted(extra, key=lambda i: -pre[i])[:TOP_K])
+        elif wanted:
+            # Nothing in particular asked about the country in sight ("minta info kerja"): its card is a candidate.
+            top.update(i for place in wanted for i in self._by_place_aspect.get((place, "umum"), ()) if pre[i] > 0)
         # A country-specific entry with no country anywhere in sight: a general entry should come first.
         unplaced = not wanted
         scored: list[tuple[float, int, dict[str, float]]] = []
@@ -474,8 +477,10 @@ class Matcher:
         query_set = set(query)
         for i in top:
             entry_countries = self.entry_countries[i]
-            if named and entry_countries and not entry_countries & set(named):
-                continue  # a message naming another country never gets this entry
+            if entry_countries and not entry_countries & wanted and wanted:
+                # A message naming another country never gets this entry; nor does one asked in the conversation about
+                # another country ("minta info kerja" after Italy is not Hong Kong's card), unless it names this one.
+                continue
             tokens = self._entry_tokens[i]
             covered = sum(w for t, w in term_weight.items() if t in tokens)
             coverage = covered / total_weight

@@ -402,3 +402,11 @@ def test_a_digit_that_is_not_a_decimal_number_is_no_age(seed_snapshot: Snapshot)
     assert cues.find(["kerja", "❶", "tahun"]) == ()
     assert cues.find(["kerja", "21", "tahun"]) == ("umur",)
     assert seed_snapshot.match("kerja ❶ tahun di taiwan").decision in {"answer", "clarify", "fallback"}
+
+
+def test_the_conversations_country_keeps_other_countries_entries_out(seed_snapshot: Snapshot) -> None:
+    """After Italy, "minta info kerja dong" is about Italy: its card, never Hong Kong's (nor a cost entry on "minta")."""
+    result = seed_snapshot.match("minta info kerja dong", country="IT")
+    assert (result.decision, result.entry_id) == ("answer", "negara-italia"), result.candidates
+    named = seed_snapshot.match("gaji di hongkong brp", country="IT")  # naming another country still moves to it
+    assert (named.decision, named.entry_id) == ("answer", "gaji-hongkong"), named.candidates
