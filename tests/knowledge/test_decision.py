@@ -21,6 +21,12 @@ def test_a_phrase_wins_over_the_words_inside_it() -> None:
     assert cues.find("berapa upah di korea".split()) == ("gaji",)
 
 
+def test_a_phrase_that_overrules_no_word_takes_its_place_in_the_message() -> None:
+    cues = load_aspects()
+    assert cues.find("biaya cek kesehatan berapa".split()) == ("biaya", "kesehatan")
+    assert cues.find("cek kesehatan dimana biaya berapa".split()) == ("kesehatan", "biaya")
+
+
 @pytest.mark.parametrize(
     ("text", "country", "expected"),
     [
@@ -224,10 +230,12 @@ def test_a_country_cost_entry_answers_its_cost_questions(seed_snapshot: Snapshot
 
 
 def test_a_short_message_wholly_inside_one_entrys_questions_is_answered(seed_snapshot: Snapshot) -> None:
-    # Two words, both in the medical-cost entry's questions, ahead of the medical-check entry: no need to ask.
-    result = seed_snapshot.match("ongkos medical")
+    # Two words, both in the BPJS entry's questions, a little ahead of the BPJS-fees entry: no need to ask.
+    result = seed_snapshot.match("bpjs pmi")
     assert result.features["rule"] == "short-covered"
-    assert (result.decision, result.entry_id) == ("answer", "biaya-cek-kesehatan"), result.candidates
+    assert (result.decision, result.entry_id) == ("answer", "bpjs-pmi"), result.candidates
+    # ("ongkos medical", this test's example before, now names the cost first and is answered on its score.)
+    assert seed_snapshot.match("ongkos medical").entry_id == "biaya-cek-kesehatan"
 
 
 def test_one_shared_word_is_still_too_short_to_answer(seed_snapshot: Snapshot) -> None:
