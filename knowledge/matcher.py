@@ -467,9 +467,10 @@ class Matcher:
             extra = [i for place in (*wanted, "") for a in accepted
                      for i in self._by_place_aspect.get((place, a), ()) if pre[i] > 0]
             top.update(sorted(extra, key=lambda i: -pre[i])[:TOP_K])
-        elif wanted:
-            # Nothing in particular asked about the country in sight ("minta info kerja"): its card is a candidate.
-            top.update(i for place in wanted for i in self._by_place_aspect.get((place, "umum"), ()) if pre[i] > 0)
+        elif context:
+            # Nothing in particular asked about the conversation's country ("minta info kerja"): its card is a
+            # candidate. (A country named in the message already brings its card by that name.)
+            top.update(i for i in self._by_place_aspect.get((context, "umum"), ()) if pre[i] > 0)
         # A country-specific entry with no country anywhere in sight: a general entry should come first.
         unplaced = not wanted
         scored: list[tuple[float, int, dict[str, float]]] = []
