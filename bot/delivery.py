@@ -27,11 +27,12 @@ takeover logs such a reply as possibly repeated; a reply never handed over (`tri
 doubt. And a crash after the core saved the state but before step 3 runs the core again on the redelivery
 (the user gets one answer, computed on the updated state). How often the first happens is measured by
 tests/bot/test_crash.py. A send either let through or held (never delivered), killed once all of them
-settled: no reply repeated, lost 0 (6 runs on PostgreSQL, 3 on SQLite; before the lock fix in
+settled: no reply repeated, lost 0 (8 runs on PostgreSQL, 3 on SQLite; before the lock fix in
 `bot.dispatch.locks`, PostgreSQL repeated 2–3 of 36 in 2 of 6 runs). A SIGKILL at a random moment of a burst
 of 60 users, the fake Bot API answering 40 ms after it took a message, three runs per measure: lost 0; the
-replies then with the platform are sent again, on PostgreSQL 11 of 152 and 11 of 172 updates in flight at
-the kill (~7 %; 25 of 156 and 18 of 172 before), on SQLite 5 of 171 and 13 of 162 (~5 %; 8 of 172 before).
+replies then with the platform are sent again, on PostgreSQL 11 of 152, 11 of 172 and 16 of 137 updates in
+flight at the kill (~8 %; 25 of 156 and 18 of 172 before), on SQLite 5 of 171 and 13 of 162 (~5 %; 8 of 172
+before).
 If processing fails before anything was sent, the claim is released (the row deleted) and the platform's
 redelivery is processed normally.
 
