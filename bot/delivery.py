@@ -9,21 +9,32 @@ Inbound guarantee (both channels), one row of `processed_events` per (channel, e
    later; `processing` past the lease → the worker died (SIGKILL, OOM, deploy): this one takes it over
    with a conditional UPDATE on the row's `attempt` counter, so exactly one taker wins.
 2. **process** — run the core (it saves the user's state).
-3. **store** — the rendered replies are written into the row (`result`) before the first send. From here a
-   takeover never runs the core again: it sends only the replies not yet marked sent.
-4. **send** — after each reply the row's `sent` counter moves; a failure that outlives the retries puts
-   the rest in the outbox (which counts as delivered: it is durable, and the outbox sends it later).
-5. **done** — the row is marked done, then the webhook is acknowledged with 200.
+3. **store** — the rendered replies are written into the row (`result`) before the first send, with
+   `tried` = 1 (the first reply is about to be handed to the platform). From here a takeover never runs
+   the core again: it sends only the replies not known to be out.
+4. **send** — each reply is attempted only after `tried` counts it, and right after the platform accepted
+   it, before anything else is awaited, `sent` counts it (and `tried` the next one) in one write; a failure
+   that outlives the retries puts the rest in the outbox (which counts as delivered: it is durable, and the
+   outbox sends it later).
+5. **done** — the acceptance of the last reply marks the row done in the same single write (the reply's
+   ids are noted for statuses only afterwards); the webhook is acknowledged with 200.
 
-So an update is answered once whatever instant the process dies at, except in two windows: a crash between
-the platform accepting a message and step 4 recording it repeats that one message (at-least-once beats lost:
-the Bot API and the Graph API take no idempotency key, so a send whose answer never came back cannot be told
-from one that never arrived); a crash after the core saved the state but before step 3 runs the core again on
-the redelivery (the user gets one answer, computed on the updated state). How often the first happens was
-measured with tests/bot/test_crash.py (random SIGKILL mid-burst, the fake Bot API answering 40 ms after
-it took a message): in three runs of 3 × 60 updates each, lost 0 every time; doubled 9, 1 and 0 of about 170
-updates in flight at the kill, i.e. up to ~5 %. If processing fails before anything was sent, the claim is
-released (the row deleted) and the platform's redelivery is processed normally.
+So an update is answered once whatever instant the process dies at, except in two windows. A crash while a
+reply is with the platform (`tried` > `sent`: handed over, the answer not back or not yet recorded) sends
+that one reply again on takeover: at-least-once beats lost, since the Bot API and the Graph API take no
+idempotency key and a send whose answer never came back cannot be told from one that never arrived. The
+takeover logs such a reply as possibly repeated; a reply never handed over (`tried` = `sent`) is not in
+doubt. And a crash after the core saved the state but before step 3 runs the core again on the redelivery
+(the user gets one answer, computed on the updated state). How often the first happens is measured by
+tests/bot/test_crash.py. A send either let through or held (never delivered), killed once all of them
+settled: no reply repeated, lost 0 (8 runs on PostgreSQL, 3 on SQLite; before the lock fix in
+`bot.dispatch.locks`, PostgreSQL repeated 2–3 of 36 in 2 of 6 runs). A SIGKILL at a random moment of a burst
+of 60 users, the fake Bot API answering 40 ms after it took a message, three runs per measure: lost 0; the
+replies then with the platform are sent again, on PostgreSQL 11 of 152, 11 of 172 and 16 of 137 updates in
+flight at the kill (~8 %; 25 of 156 and 18 of 172 before), on SQLite 5 of 171 and 13 of 162 (~5 %; 8 of 172
+before).
+If processing fails before anything was sent, the claim is released (the row deleted) and the platform's
+redelivery is processed normally.
 
 Outbound guarantee: an `outbox` row is `pending` (waiting, `next_attempt_at` says when), `sending`
 (claimed by one worker until `next_attempt_at`, its lease), `sent` or `failed` (gave up after the attempt
@@ -63,6 +74,8 @@ class Delivery:
 
     status: "new" (process it), "resume" (a dead worker's update taken over: send `result` from `sent` on,
     or process it when `result` is None), "duplicate" (already done) or "busy" (another worker is on it).
+    On a resume, `tried` > `sent` says the dead worker had handed reply number `sent` to the platform without
+    learning whether it arrived (it is sent again: possibly a repeat).
     """
 
     status: str
@@ -71,6 +84,12 @@ class Delivery:
     attempt: int = 0
     result: Any = None
     sent: int = 0
+    tried: int = 0
+
+    @property
+    def in_doubt(self) -> bool:
+        """True when a taken-over reply may already have reached the user (the crash window)."""
+        return self.tried > self.sent
 
     @property
     def mine(self) -> bool:
@@ -86,7 +105,8 @@ def begin_delivery(engine: Engine, channel: str, external_id: str, user_id: str 
     try:  # a Core statement, not an ORM session: this runs for every update
         with engine.begin() as connection:
             connection.execute(_EVENTS.insert().values(channel=channel, external_id=key, user_id=user_id,
-                                                       state="processing", received_at=now, attempt=0, sent=0))
+                                                       state="processing", received_at=now, attempt=0, sent=0,
+                                                       tried=0))
         return Delivery("new", channel, key)
     except IntegrityError:
         pass
@@ -101,26 +121,30 @@ def begin_delivery(engine: Engine, channel: str, external_id: str, user_id: str 
         started = row["received_at"] or now  # aware UTC (bot.models.UTCDateTime)
         if now - started < dt.timedelta(seconds=lease_seconds):
             return Delivery("busy", channel, key)
+        sent = row["sent"] or 0
+        # The taker hands reply number `sent` to the platform next: counted as tried before it does.
         taken = connection.execute(
             update(_EVENTS)
             .where(_EVENTS.c.channel == channel, _EVENTS.c.external_id == key, _EVENTS.c.state == "processing",
                    _EVENTS.c.attempt == row["attempt"])
-            .values(attempt=row["attempt"] + 1, received_at=now)
+            .values(attempt=row["attempt"] + 1, received_at=now, tried=sent + 1)
         ).rowcount
     if not taken:
         return Delivery("busy", channel, key)
-    return Delivery("resume", channel, key, attempt=row["attempt"] + 1, result=row["result"], sent=row["sent"] or 0)
+    return Delivery("resume", channel, key, attempt=row["attempt"] + 1, result=row["result"], sent=sent,
+                    tried=row["tried"] or 0)
 
 
-def _store(connection: Connection, delivery: Delivery, result: Any) -> None:
+def _store(connection: Connection, delivery: Delivery, result: Any, *, tried: int) -> None:
     connection.execute(update(_EVENTS).where(_EVENTS.c.channel == delivery.channel,
                                              _EVENTS.c.external_id == delivery.external_id)
-                       .values(result=result, sent=0))
+                       .values(result=result, sent=0, tried=tried))
 
 
 def mark_progress(engine: Engine, delivery: Delivery, sent: int, *, done: bool = False) -> None:
-    """Record how many stored replies are out (step 4), and optionally that the update is finished (step 5)."""
-    values: dict[str, Any] = {"sent": sent}
+    """Record that `sent` stored replies are out and the next one is being tried (step 4), or, with `done`,
+    that the update is finished (step 5)."""
+    values: dict[str, Any] = {"sent": sent, "tried": sent if done else sent + 1}
     if done:
         values.update(state="done", result=None)  # the replies are out: do not keep their text
     with engine.begin() as connection:
@@ -161,8 +185,9 @@ def claim_and_compute(engine: Engine, channel: str, external_id: str, user_id: s
     try:
         result = compute()
         with engine.begin() as connection:  # store the replies and look at the outbox in one transaction
-            _store(connection, delivery, result)
             queued = _undelivered(connection, channel, user_id)
+            # Unless it queues behind the outbox, the first reply is handed to the platform next.
+            _store(connection, delivery, result, tried=0 if queued else 1)
     except Exception:
         release_delivery(engine, channel, external_id)
         raise

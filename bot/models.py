@@ -40,11 +40,14 @@ class ProcessedEventRow(SQLModel, table=True):
     user_id: str | None = Field(default=None, max_length=100)
     received_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     # Crash safety (bot/delivery.py): processing → done; a takeover after a crash bumps `attempt`, and sends
-    # the stored `result` (rendered replies, cleared when done) from reply number `sent` on.
+    # the stored `result` (rendered replies, cleared when done) from reply number `sent` on. `tried` is moved
+    # before a reply is handed to the platform, `sent` after it was accepted: tried > sent marks a reply whose
+    # fate a crash left unknown.
     state: str = Field(default="done", max_length=12, sa_column_kwargs={"server_default": "done"})
     attempt: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     result: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    tried: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OutboxRow(SQLModel, table=True):

@@ -61,14 +61,17 @@ class AspectCues:
                     for j in span:
                         used[j] = True
                     found.append((i, aspect))
-                    phrased.add(aspect)
+                    if any(self.words.get(tokens[j], aspect) != aspect for j in span):
+                        phrased.add(aspect)  # it overrules a word inside it ("gaji" in "gaji tidak dibayar")
             for i, token in enumerate(tokens):
                 named = self.words.get(token)
                 if named and not used[i]:
                     found.append((i, named))
                 elif _is_age(tokens, i) and AGE_ASPECT in self.also:
                     found.append((i, AGE_ASPECT))
-        # A phrase says more than a word ("gaji … tidak dibayar" asks about a right, not the wage level).
+        # A phrase that overrules a word inside it says more than that word ("gaji … tidak dibayar" asks about a right,
+        # not the wage level), so its aspect comes first; other phrases take their place ("biaya cek kesehatan" asks a
+        # cost, "cek kesehatan … biayanya" a health check first).
         ordered = [aspect for _i, aspect in sorted(found, key=lambda f: (f[1] not in phrased, f[0]))]
         return tuple(dict.fromkeys(ordered))
 
@@ -103,7 +106,7 @@ def _is_age(tokens: Sequence[str], i: int) -> bool:
     Shorter spans ("kontrak 2 tahun", "10 tahun") are durations, not ages; a minimum age is never below 15.
     """
     token = tokens[i]
-    if not token.isdigit() or not MIN_AGE <= int(token) <= MAX_AGE or i + 1 >= len(tokens):
+    if not token.isdecimal() or not MIN_AGE <= int(token) <= MAX_AGE or i + 1 >= len(tokens):
         return False
     return tokens[i + 1] in AGE_UNITS
 

@@ -124,7 +124,7 @@ def _from_csv(text: str, file: str) -> tuple[Any, list[Problem]]:
             "aspect": (row.get("aspect") or "").strip() or None,
             "countries": [c for c in (row.get("countries") or "").split(";") if c],
             "status": row.get("status") or "draft",
-            "version": int(row["version"]) if (row.get("version") or "").isdigit() else 1,
+            "version": int(row["version"]) if (row.get("version") or "").isdecimal() else 1,
             "reviewed_at": row.get("reviewed_at") or None,
             "review_due": row.get("review_due") or None,
             "related": [r for r in (row.get("related") or "").split(";") if r],

@@ -248,6 +248,19 @@ class Matcher:
             best = max(best, share)
         return best
 
+    def _shared_weight(self, i: int, other_id: str) -> float:
+        """The IDF weight of the words entry i's questions share with another entry's (0 when there is none)."""
+        other = self.entry_position.get(other_id)
+        if other is None:
+            return 0.0
+        shared = self._entry_tokens[i] & self._entry_tokens[other] - self._function_words - self._alias_words
+        return sum(self.bm25.idf.get(t, 0.0) for t in shared)
+
+    def _aspect_weight(self, i: int, aspect: str) -> float:
+        """How much of entry i's subject is the aspect's own words ("biaya" for the placement costs, little for BPJS)."""
+        return max((sum(w for t, w in profile.items() if self._aspect_of.get(t) == aspect)
+                    for profile in self._subjects[i]), default=0.0)
+
     def _best_per_entry(self, row_scores: np.ndarray, slots: int) -> np.ndarray:
         best: np.ndarray = row_scores.reshape(slots, len(self.entries)).max(axis=0)
         return best
@@ -280,8 +293,10 @@ class Matcher:
         country: str | None = None,
         aspect: str | None = None,
         config: MatchConfig | None = None,
+        previous: str | None = None,
     ) -> MatchResult:
-        """Match one message; `country` and `aspect` are the conversation's context (last country, last entry's aspect)."""
+        """Match one message; `country`, `aspect` and `previous` are the conversation's context (last country, last
+        entry's aspect, last entry's id)."""
         cfg = config or self.config
         text = text or ""
         full = self.normalizer.analyse(text)
@@ -298,7 +313,8 @@ class Matcher:
         story = self.countries_in(full.surface) if analysis is not full else ()
         context = None if named else (story[0] if story else country)
         aspects = self.aspects.find(analysis.surface, analysis.tokens)
-        if not aspects and aspect and named and self._only_follow_up(analysis.surface):
+        follow_up = not aspects and bool(aspect and named) and self._only_follow_up(analysis.surface)
+        if follow_up and aspect:
             aspects = (aspect,)  # "kalo di taiwan?" after a wage answer: the wage of Taiwan
         aspects = self._closed_jobs(analysis, named or ((context,) if context else ()), aspects)
         common = {"countries": named or story, "aspects": aspects, "lang": self.language.guess_text(text), **flags}
@@ -307,7 +323,8 @@ class Matcher:
             features = {"rule": "job-in-indonesia"}
             return MatchResult("fallback", None, 0.0, (), normalized=" ".join(full.tokens), features=features, **common)
         scam = tuple(e for e in self.scam.entries_for(text, full.surface) if e in self.entry_position)
-        result = self._decide(analysis, named, context, aspects, aspect, cfg, common)
+        last = (previous if previous in self.entry_position else "") if follow_up else None
+        result = self._decide(analysis, named, context, aspects, aspect, cfg, common, follow_up=last)
         return self._with_scam_check(result, scam, common) if scam else result
 
     def _closed_jobs(self, analysis: Analysis, places: tuple[str, ...], aspects: tuple[str, ...]) -> tuple[str, ...]:
@@ -407,7 +424,11 @@ class Matcher:
         context_aspect: str | None,
         cfg: MatchConfig,
         common: dict[str, Any],
+        *,
+        follow_up: str | None = None,
     ) -> MatchResult:
+        # follow_up: None, or the message only names another country for the last question ("kalo hongkong?"):
+        # then the last entry's id ("" when unknown).
         normalized = " ".join(analysis.tokens)
         # Where one comes from ("dari jawa timur", or any home place next to a destination) is not what one asks:
         # neither a known nor an unknown word. Elsewhere a home place stays unknown ("wisata di bali").
@@ -446,6 +467,10 @@ class Matcher:
             extra = [i for place in (*wanted, "") for a in accepted
                      for i in self._by_place_aspect.get((place, a), ()) if pre[i] > 0]
             top.update(sorted(extra, key=lambda i: -pre[i])[:TOP_K])
+        elif context:
+            # Nothing in particular asked about the conversation's country ("minta info kerja"): its card is a
+            # candidate. (A country named in the message already brings its card by that name.)
+            top.update(i for i in self._by_place_aspect.get((context, "umum"), ()) if pre[i] > 0)
         # A country-specific entry with no country anywhere in sight: a general entry should come first.
         unplaced = not wanted
         scored: list[tuple[float, int, dict[str, float]]] = []
@@ -453,8 +478,10 @@ class Matcher:
         query_set = set(query)
         for i in top:
             entry_countries = self.entry_countries[i]
-            if named and entry_countries and not entry_countries & set(named):
-                continue  # a message naming another country never gets this entry
+            if entry_countries and not entry_countries & wanted and wanted:
+                # A message naming another country never gets this entry; nor does one asked in the conversation about
+                # another country ("minta info kerja" after Italy is not Hong Kong's card), unless it names this one.
+                continue
             tokens = self._entry_tokens[i]
             covered = sum(w for t, w in term_weight.items() if t in tokens)
             coverage = covered / total_weight
@@ -486,7 +513,7 @@ class Matcher:
         best, _top, best_feats = scored[0]
         second = scored[1][0] if len(scored) > 1 else 0.0
         features = {"best": best_feats, "margin": best - second, "unknown_share": unknown_share,
-                    "rule": "score", "words": len(query)}
+                    "rule": "score", "words": len(query), "follow_up": follow_up}  # None: not a follow-up
         base = {"candidates": candidates, "normalized": normalized, "features": features, **common}
         if unknown_share > th["max_unknown"]:
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
@@ -559,6 +586,18 @@ class Matcher:
             return self._score_decision(scored, 2, th, base)
         if not general:
             return MatchResult("fallback", None, 0.0, **base)
+        if base["features"].get("follow_up") is not None:
+            # "kalo hongkong?" after Taiwan's costs: the message names nothing to choose a general entry by, and the
+            # country has none on that aspect; offer the general ones and the country's card instead of guessing.
+            base["features"]["rule"] = "follow-up-general"
+            card = [i for place in sorted(wanted) for i in self._by_place_aspect.get((place, "umum"), ())]
+            last = base["features"]["follow_up"]
+            central = sorted(self._by_place_aspect.get(("", aspects[0]), ()),
+                             key=lambda i: (-self._shared_weight(i, last), -self._aspect_weight(i, aspects[0]),
+                                            self.entry_ids[i]))
+            options = tuple(dict.fromkeys([*(self.entry_ids[i] for i in central[:MAX_OPTIONS - len(card[:1])]),
+                                           *(self.entry_ids[i] for i in card[:1])]))
+            return MatchResult("clarify", None, max(0.0, min(general[0][0], 1.0)), options=options, **base)
         result = self._score_decision(general, 2, {**th, "margin": th["general_margin"]}, base)
         if result.decision == "answer":
             return MatchResult("answer", result.entry_id, result.confidence, general=True, **base)

@@ -26,7 +26,8 @@ class Snapshot:
     def match(self, text: str, *, country: str | None = None, last_entry: str | None = None) -> MatchResult:
         """Match a message against this snapshot, with the conversation's country and last answer as context."""
         previous = self.entries.get(last_entry) if last_entry else None
-        return self.matcher.match(text, country=country, aspect=previous.aspect if previous else None)
+        return self.matcher.match(text, country=country, aspect=previous.aspect if previous else None,
+                                  previous=previous.id if previous else None)
 
     def country_of_card(self, entry_id: str) -> CountryDoc | None:
         """The country whose card is `entry_id`, if any."""

@@ -129,11 +129,25 @@ class Dispatcher:
         # Told while the replies go out (a button's spinner stops at once); not again after a crash.
         ack = None if resumed else asyncio.create_task(channel.acknowledge(msg))
         if resumed:
-            log.warning("%s update %s taken over after a crash (%d of %d payloads were out)", name,
-                        msg.external_id, start, len(payloads))
+            # Payload `start` was with the platform at the crash when `in_doubt`: it goes again, maybe twice.
+            log.warning("%s update %s taken over after a crash (%d of %d payloads were out%s)", name,
+                        msg.external_id, start, len(payloads),
+                        ", the next one possibly too: it is sent again" if delivery.in_doubt else "")
+        finished = False
 
         async def progress(count: int) -> None:
-            await run_blocking(engine, mark_progress, engine, delivery, start + count)
+            # Straight after the platform accepted a payload: the last one marks the update done in the same
+            # write, before its ids are noted or the acknowledgement is awaited.
+            nonlocal finished
+            sent = start + count
+            done = sent >= len(payloads)
+            try:
+                await run_blocking(engine, mark_progress, engine, delivery, sent, done=done)
+            except Exception:  # the rest still goes out: a crash now would repeat more, but nothing is lost
+                log.exception("%s update %s: could not record the progress of its replies", name,
+                              msg.external_id)
+                return
+            finished = done
 
         tally = Tally()
         try:
@@ -147,10 +161,11 @@ class Dispatcher:
                     await run_blocking(engine, release_delivery, engine, name, msg.external_id)
                     return Outcome("failed")
                 # Something reached the user or the outbox: a redelivery must not repeat it.
-            # Marked done straight after the last send, before waiting for the acknowledgement: the shorter
-            # the time between the platform taking a message and this record, the fewer repeats a crash causes.
+            # Done already if the last payload went out (progress); else some went to the outbox, or none were
+            # left to send after a takeover.
             try:
-                await run_blocking(engine, finish_delivery, engine, delivery)
+                if not finished:
+                    await run_blocking(engine, finish_delivery, engine, delivery)
             except Exception:  # the replies are out; a redelivery within the lease is refused, after it resumes
                 log.exception("%s update %s could not be marked done", name, msg.external_id)
         finally:

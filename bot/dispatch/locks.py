@@ -11,6 +11,14 @@ interleave. So the dispatcher handles a user's update only while it holds that u
   It is taken with `pg_try_advisory_lock` and polled, never waited for inside the database: a blocked
   thread per waiting user would starve the thread pool that the lock's holder needs to finish.
 
+Nor is a connection of that pool ever waited for in a thread. A lock connection is held for a whole turn, so
+with more users in flight than the pool has connections the next checkout blocks until one is returned; in a
+worker thread that wait took one of the few threads `asyncio.to_thread` has (cpu + 4), a handful of such
+waits took them all, and every turn's database work queued behind them for up to the pool's timeout —
+among it the record that a reply is out, so a crash in that time sent those replies again (the held-sends
+crash test doubled 1–3 of 36 users on PostgreSQL). A semaphore the size of the pool is waited for on the
+event loop instead, so a checkout always finds a free connection at once.
+
 SQLite serves one worker (design §9), where the asyncio lock is the whole story.
 """
 
@@ -54,6 +62,9 @@ class UserLocks:
         self._local = PerUserLocks()
         self.wait_seconds = wait_seconds
         self._pool: Engine | None = None
+        # Connections of the pool in use or promised: a checkout waits here (on the loop), never in a thread.
+        self._capacity = pool_size + max_overflow
+        self._free: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         if engine is not None and engine.dialect.name == "postgresql":
             # A pool of its own: a lock connection is held for a whole turn (the sends included).
             self._pool = create_engine(engine.url, pool_size=pool_size, max_overflow=max_overflow,
@@ -77,16 +88,32 @@ class UserLocks:
                 yield
                 return
             key = lock_key(channel, user_id)
-            connection = await self._acquire(key)
+            deadline = time.monotonic() + self.wait_seconds
+            free = self._connections()
             try:
-                yield
+                async with asyncio.timeout(self.wait_seconds):
+                    await free.acquire()
+            except TimeoutError:
+                raise LockTimeout(f"no lock connection free for {self.wait_seconds:g} s") from None
+            try:
+                connection = await self._acquire(key, deadline)
+                try:
+                    yield
+                finally:
+                    await asyncio.to_thread(self._release, connection, key)
             finally:
-                await asyncio.to_thread(self._release, connection, key)
+                free.release()
 
-    async def _acquire(self, key: int) -> Connection:
+    def _connections(self) -> asyncio.Semaphore:
+        """The semaphore counting free lock connections, for the running loop (tests run several loops)."""
+        loop = asyncio.get_running_loop()
+        if self._free is None or self._free[0] is not loop:
+            self._free = (loop, asyncio.Semaphore(self._capacity))
+        return self._free[1]
+
+    async def _acquire(self, key: int, deadline: float) -> Connection:
         assert self._pool is not None
-        deadline = time.monotonic() + self.wait_seconds
-        connection = await asyncio.to_thread(self._pool.connect)
+        connection = await asyncio.to_thread(self._pool.connect)  # free at once: the semaphore counts them
         delay = 0.005
         try:
             while not await asyncio.to_thread(_try_lock, connection, key):

@@ -130,7 +130,7 @@ def replies_by_chat(fake: FakeTelegramAPI) -> dict[int, list[str]]:
     return found
 
 
-def test_sigkill_mid_burst_then_redelivery_answers_every_update_and_doubles_only_the_crash_window(
+def test_sigkill_mid_burst_then_redelivery_answers_every_update_exactly_once(
     template_db: Template, db_url: str, engine: Engine, fake: FakeTelegramAPI, tmp_path: Path
 ) -> None:
     if template_db.backend == "sqlite" and TEST_DATABASE_URL:
@@ -161,9 +161,7 @@ def test_sigkill_mid_burst_then_redelivery_answers_every_update_and_doubles_only
         while sum(f.done() for f in futures) + fake.held < len(burst):
             assert time.monotonic() < deadline, "the burst did not settle"
             time.sleep(0.05)
-        # Let the progress of the sends that did get through reach the database: 0.3 s was too short on a loaded
-        # machine with PostgreSQL (a send recorded after the kill looked not out, and was sent again).
-        time.sleep(2.0)
+        time.sleep(0.3)  # let the progress of the sends that did get through reach the database
         held_at_kill = fake.held
         server.kill()
         statuses = [f.result(timeout=BOUND) for f in futures]
@@ -182,15 +180,8 @@ def test_sigkill_mid_burst_then_redelivery_answers_every_update_and_doubles_only
     replies = replies_by_chat(fake)
     lost, doubled = lost_and_doubled(replies, [8_000_000 + n for n in range(USERS)], expected)
     print(f"\ncrash test (held sends): lost {lost}, doubled {doubled}")
-    assert lost == 0, "no update may be lost"
     for n in range(USERS):
-        got = replies.get(8_000_000 + n, [])
-        assert got and all([text] == expected for text in got), f"user {n} got something else than the answer"
-    # A held send is never doubled. A send that reached Telegram in the moment before the kill, before it was
-    # recorded, is sent again on takeover: the documented crash window (README, SECURITY.md). On a loaded
-    # machine with PostgreSQL, 1 to 3 of 36 were seen doubled that way. Only the sends let through before the hold
-    # can be doubled: more than those would mean a held (never delivered) send was counted or sent twice.
-    assert doubled <= USERS // 3, f"{doubled} of {USERS} users were answered twice"
+        assert replies.get(8_000_000 + n) == expected, f"user {n} was not answered exactly once"
     with engine.connect() as connection:
         lines = Counter(connection.execute(
             text("SELECT text FROM handoff_messages WHERE handoff_id = :t AND sender = 'user'"), {"t": ticket}

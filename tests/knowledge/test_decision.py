@@ -21,6 +21,12 @@ def test_a_phrase_wins_over_the_words_inside_it() -> None:
     assert cues.find("berapa upah di korea".split()) == ("gaji",)
 
 
+def test_a_phrase_that_overrules_no_word_takes_its_place_in_the_message() -> None:
+    cues = load_aspects()
+    assert cues.find("biaya cek kesehatan berapa".split()) == ("biaya", "kesehatan")
+    assert cues.find("cek kesehatan dimana biaya berapa".split()) == ("kesehatan", "biaya")
+
+
 @pytest.mark.parametrize(
     ("text", "country", "expected"),
     [
@@ -224,10 +230,12 @@ def test_a_country_cost_entry_answers_its_cost_questions(seed_snapshot: Snapshot
 
 
 def test_a_short_message_wholly_inside_one_entrys_questions_is_answered(seed_snapshot: Snapshot) -> None:
-    # Two words, both in the medical-cost entry's questions, ahead of the medical-check entry: no need to ask.
-    result = seed_snapshot.match("ongkos medical")
+    # Two words, both in the BPJS entry's questions, a little ahead of the BPJS-fees entry: no need to ask.
+    result = seed_snapshot.match("bpjs pmi")
     assert result.features["rule"] == "short-covered"
-    assert (result.decision, result.entry_id) == ("answer", "biaya-cek-kesehatan"), result.candidates
+    assert (result.decision, result.entry_id) == ("answer", "bpjs-pmi"), result.candidates
+    # ("ongkos medical", this test's example before, now names the cost first and is answered on its score.)
+    assert seed_snapshot.match("ongkos medical").entry_id == "biaya-cek-kesehatan"
 
 
 def test_one_shared_word_is_still_too_short_to_answer(seed_snapshot: Snapshot) -> None:
@@ -381,3 +389,32 @@ def test_a_relative_the_knowledge_base_speaks_of_keeps_its_meaning(seed_snapshot
 
 def test_a_scam_hub_without_work_is_no_question_of_ours(seed_snapshot: Snapshot) -> None:
     assert seed_snapshot.match("liburan ke kamboja enak ga").decision == "fallback"
+
+
+def test_another_country_for_the_last_question_that_it_has_no_entry_on_is_asked_not_guessed(
+    seed_snapshot: Snapshot,
+) -> None:
+    """Hong Kong has no cost entry: after Taiwan's costs, "kalo hongkong?" names nothing to pick a general cost entry by.
+    Offer the general entry closest to the last answer and Hong Kong's card, never an unrelated cost (BPJS fees)."""
+    result = seed_snapshot.match("kalo hongkong?", country="TW", last_entry="biaya-taiwan")
+    assert result.decision == "clarify", result
+    assert result.options[0] == "biaya-penempatan" and "negara-hongkong" in result.options, result.options
+    assert all(seed_snapshot.entries[e].aspect in {"biaya", "umum"} for e in result.options)
+    kept = seed_snapshot.match("klo di korea?", last_entry="gaji-hongkong")  # Korea has a wage entry: answered
+    assert (kept.decision, kept.entry_id) == ("answer", "gaji-korea")
+
+
+def test_a_digit_that_is_not_a_decimal_number_is_no_age(seed_snapshot: Snapshot) -> None:
+    # '❶' passes str.isdigit() but int() refuses it: it used to raise ValueError from the age cue.
+    cues = load_aspects()
+    assert cues.find(["kerja", "❶", "tahun"]) == ()
+    assert cues.find(["kerja", "21", "tahun"]) == ("umur",)
+    assert seed_snapshot.match("kerja ❶ tahun di taiwan").decision in {"answer", "clarify", "fallback"}
+
+
+def test_the_conversations_country_keeps_other_countries_entries_out(seed_snapshot: Snapshot) -> None:
+    """After Italy, "minta info kerja dong" is about Italy: its card, never Hong Kong's (nor a cost entry on "minta")."""
+    result = seed_snapshot.match("minta info kerja dong", country="IT")
+    assert (result.decision, result.entry_id) == ("answer", "negara-italia"), result.candidates
+    named = seed_snapshot.match("gaji di hongkong brp", country="IT")  # naming another country still moves to it
+    assert (named.decision, named.entry_id) == ("answer", "gaji-hongkong"), named.candidates

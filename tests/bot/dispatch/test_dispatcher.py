@@ -4,11 +4,13 @@ per-user order, the claim, progress after a crash, and the outbox retried by the
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from api.runtime import build_runtime
@@ -92,6 +94,61 @@ def test_a_takeover_sends_only_the_stored_replies_not_yet_out(
     assert asyncio.run(handle(channel, dispatcher, message_update(300, QUESTION, user_id=7003))) == ["handled"]
 
     assert [c.params["text"] for c in fake.calls_to("sendMessage")] == ["part 2", "part 3"], "the core did not rerun"
+
+
+def row_of(engine: Engine, external_id: str) -> tuple[str, int, int]:
+    """(state, sent, tried) of an update's delivery row."""
+    with engine.connect() as connection:
+        state, sent, tried = connection.execute(
+            text("SELECT state, sent, tried FROM processed_events WHERE channel = 'telegram' AND external_id = :e"),
+            {"e": external_id}).one()
+    return str(state), int(sent), int(tried)
+
+
+def test_each_reply_is_counted_as_tried_before_the_platform_has_it_and_as_sent_once_it_took_it(
+        parts: tuple[TelegramChannel, Dispatcher, Engine], fake: FakeTelegramAPI) -> None:
+    channel, dispatcher, engine = parts
+    # A stored turn of two replies (as a takeover finds it; lease 0): the first goes through, the second hangs.
+    stored = {"payloads": [{"text": f"part {n}", "buttons": []} for n in (1, 2)], "erased": False}
+    assert isinstance(claim_and_compute(engine, "telegram", "350", "7035", lambda: stored), Claimed)
+    assert row_of(engine, "350") == ("processing", 0, 1)  # stored: the first reply is next to be tried
+    dispatcher.lease_seconds = 0.0
+    fake.hold("sendMessage", after=1)
+    seen: list[tuple[str, int, int]] = []
+
+    async def scenario() -> list[str]:
+        async with channel.application:
+            task = asyncio.create_task(dispatcher.handle(channel, incoming(channel, message_update(350, "x",
+                                                                                                   user_id=7035))))
+            while not fake.held:
+                await asyncio.sleep(0.01)
+            seen.append(row_of(engine, "350"))  # the second reply is with the platform, its fate unknown
+            fake.release("sendMessage")  # it never arrived (502); the retry goes through
+            return [(await task).status]
+
+    assert asyncio.run(scenario()) == ["handled"]
+    assert seen == [("processing", 1, 2)], "one reply known out, the next one tried"
+    assert row_of(engine, "350")[0] == "done"
+    assert [c.params["text"] for c in fake.calls_to("sendMessage")] == ["part 1", "part 2"]
+
+
+def test_a_takeover_sends_a_reply_in_doubt_again_and_says_it_may_repeat(
+        parts: tuple[TelegramChannel, Dispatcher, Engine], fake: FakeTelegramAPI,
+        caplog: pytest.LogCaptureFixture) -> None:
+    channel, dispatcher, engine = parts
+    # The dead worker had the second of three replies with the platform: nothing may be lost, so it goes again.
+    stored = {"payloads": [{"text": f"part {n}", "buttons": []} for n in (1, 2, 3)], "erased": False}
+    claimed = claim_and_compute(engine, "telegram", "360", "7036", lambda: stored)
+    assert isinstance(claimed, Claimed)
+    mark_progress(engine, claimed.delivery, 1)
+    dispatcher.lease_seconds = 0.0
+
+    with caplog.at_level(logging.WARNING, logger="bot.dispatch.inbound"):
+        assert asyncio.run(handle(channel, dispatcher, message_update(360, QUESTION, user_id=7036))) == ["handled"]
+
+    assert [c.params["text"] for c in fake.calls_to("sendMessage")] == ["part 2", "part 3"]
+    assert any("1 of 3 payloads were out, the next one possibly too" in r.getMessage() for r in caplog.records)
+    assert row_of(engine, "360") == ("done", 3, 3)
 
 
 def test_a_press_is_acknowledged_and_answered(parts: tuple[TelegramChannel, Dispatcher, Engine],
