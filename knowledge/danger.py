@@ -37,6 +37,9 @@ PASSIVE_MARKERS = frozenset({"di", "dipun", "kok", "kena", "kene"})  # passive w
 _CONTRACTIONS = {"can": "cannot", "don": "dont", "won": "wont", "didn": "didnt", "doesn": "doesnt", "isn": "not",
                  "wasn": "not", "couldn": "cannot", "wouldn": "wont", "aren": "not"}
 
+# English possessives between a verb and its object ("keeps my passport"): skipped when reading the object.
+POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their", "its"})
+
 
 @lru_cache(maxsize=20_000)
 def _strip_suffixes(word: str) -> tuple[str, ...]:
@@ -216,7 +219,10 @@ class DangerRecogniser:
         blockers = self.cues.not_near.get(key)
         if not blockers:
             return False
-        close = [*words[max(0, at - 3): at], *words[at + 1: at + 2]]
+        after = words[at + 1:]
+        while after and after[0] in POSSESSIVES:
+            after = after[1:]  # "menahan my paspor": the thing held is the passport, not "my"
+        close = [*words[max(0, at - 3): at], *after[:1]]
         return any(_fits(w, blockers) for w in close)
 
     def _root_hit(self, words: Sequence[str], i: int) -> Hit | None:

@@ -418,3 +418,10 @@ def test_the_conversations_country_keeps_other_countries_entries_out(seed_snapsh
     assert (result.decision, result.entry_id) == ("answer", "negara-italia"), result.candidates
     named = seed_snapshot.match("gaji di hongkong brp", country="IT")  # naming another country still moves to it
     assert (named.decision, named.entry_id) == ("answer", "gaji-hongkong"), named.candidates
+
+
+def test_asking_whether_a_high_wage_is_true_is_a_wage_question_not_a_scam(seed_snapshot: Snapshot) -> None:
+    """Only being promised something is a scam sign; "gaji gede … bener?" asks what the wage is."""
+    result = seed_snapshot.match("gaji gede di taiwan emang bener? brp sih sebulan")
+    assert (result.decision, result.entry_id) == ("answer", "gaji-taiwan"), result.candidates
+    assert "ciri-penipuan" not in result.also
