@@ -371,6 +371,8 @@ def test_the_option_whose_subject_the_message_names_most_answers_whatever_its_pl
         ("adik saya mau kerja ke taiwan syaratnya apa", "syarat-taiwan"),
         ("my sister wants to work in taiwan, what are the requirements", "syarat-taiwan"),
         ("bojoku arep kerja neng hongkong, gajine piro", "gaji-hongkong"),
+        ("cewek umur 40 msh bs ke hk gk", "syarat-hongkong"),  # who by sex is a person too, not a subject
+        ("lowongan khusus wanita ke taiwan ada?", "negara-taiwan"),  # "khusus" restricts, it is no subject
     ],
 )
 def test_a_question_asked_for_a_relative_is_answered_like_ones_own(
