@@ -75,9 +75,9 @@ class AspectCues:
         ordered = [aspect for _i, aspect in sorted(found, key=lambda f: (f[1] not in phrased, f[0]))]
         return tuple(dict.fromkeys(ordered))
 
-    def closed_job(self, tokens: Sequence[str]) -> tuple[str, ...]:
-        """The aspects a job named in the words may ask about where that job is closed ("moratorium")."""
-        return tuple(dict.fromkeys(aspect for job, aspect in self.closed_jobs
+    def closed_job(self, *token_lists: Sequence[str]) -> tuple[str, ...]:
+        """The aspects a job named in the words (surface and stems) may ask about where it is closed ("moratorium")."""
+        return tuple(dict.fromkeys(aspect for job, aspect in self.closed_jobs for tokens in token_lists
                                    if any(_spans(tokens, i, job) for i, t in enumerate(tokens) if t == job[0])))
 
     def accepted(self, aspects: Iterable[str]) -> frozenset[str]:

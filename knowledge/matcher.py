@@ -332,7 +332,7 @@ class Matcher:
         after any the message names ("syarat jadi art di saudi" asks the requirements, which say it is closed)."""
         if not places:
             return aspects
-        closing = [a for a in self.aspects.closed_job(analysis.surface) + self.aspects.closed_job(analysis.tokens)
+        closing = [a for a in self.aspects.closed_job(analysis.surface, analysis.tokens)
                    if a not in aspects and any(self._by_place_aspect.get((p, a)) for p in places)]
         return (*aspects, *dict.fromkeys(closing)) if closing else aspects
 
@@ -345,29 +345,26 @@ class Matcher:
         if not (tokens & JOB_WORDS or "sektor" in aspects) or {"luar", "negeri"} <= tokens:
             return False
         surface = analysis.surface
-        if self.lexicon.home_place_words.isdisjoint(surface):
-            return False
-        for place in self.lexicon.home_places:
-            size = len(place)
-            for i in range(1, len(surface) - size + 1):
-                if tuple(surface[i : i + size]) == place and surface[i - 1] in WORK_PLACE_WORDS:
-                    return True
-        return False
+        return any(i and surface[i - 1] in WORK_PLACE_WORDS for i, _place in self._home_places_in(surface))
 
     def _origin_words(self, surface: Sequence[str], has_destination: bool) -> frozenset[str]:
         """Words of places in Indonesia named as the origin: after "dari"/"asal"/"from", or any when the message
         names a destination country."""
         found: set[str] = set()
-        if self.lexicon.home_place_words.isdisjoint(surface):
-            return frozenset()  # most messages name no place: no scan
-        for place in self.lexicon.home_places:
-            size = len(place)
-            for i in range(len(surface) - size + 1):
-                if tuple(surface[i : i + size]) == place and (has_destination or (i and surface[i - 1] in ORIGIN_WORDS)):
-                    found.update(place)
-                    if i and surface[i - 1] in ORIGIN_WORDS:
-                        found.add(surface[i - 1])  # "asal" says where from; it is no subject either
+        for i, place in self._home_places_in(surface):
+            after_origin = bool(i) and surface[i - 1] in ORIGIN_WORDS
+            if has_destination or after_origin:
+                found.update(place)
+                if after_origin:
+                    found.add(surface[i - 1])  # "asal" says where from; it is no subject either
         return frozenset(found)
+
+    def _home_places_in(self, surface: Sequence[str]) -> list[tuple[int, tuple[str, ...]]]:
+        """(position, place) of every place in Indonesia the words name."""
+        if self.lexicon.home_place_words.isdisjoint(surface):
+            return []  # most messages name no place: no scan
+        return [(i, place) for place in self.lexicon.home_places
+                for i in range(len(surface) - len(place) + 1) if tuple(surface[i : i + len(place)]) == place]
 
     def _content(self, analysis: Analysis, query: Sequence[str]) -> tuple[list[str], float, bool]:
         """The words that say what the message is about (no question words, no countries), and the unknown share.
@@ -427,8 +424,6 @@ class Matcher:
         *,
         follow_up: str | None = None,
     ) -> MatchResult:
-        # follow_up: None, or the message only names another country for the last question ("kalo hongkong?"):
-        # then the last entry's id ("" when unknown).
         normalized = " ".join(analysis.tokens)
         # Where one comes from ("dari jawa timur", or any home place next to a destination) is not what one asks:
         # neither a known nor an unknown word. Elsewhere a home place stays unknown ("wisata di bali").
@@ -513,12 +508,12 @@ class Matcher:
         best, _top, best_feats = scored[0]
         second = scored[1][0] if len(scored) > 1 else 0.0
         features = {"best": best_feats, "margin": best - second, "unknown_share": unknown_share,
-                    "rule": "score", "words": len(query), "follow_up": follow_up}  # None: not a follow-up
+                    "rule": "score", "words": len(query)}
         base = {"candidates": candidates, "normalized": normalized, "features": features, **common}
         if unknown_share > th["max_unknown"]:
             return MatchResult("fallback", None, max(0.0, min(best, 1.0)), **base)
         if aspects and wanted:
-            result = self._aspect_decision(scored, wanted, aspects, th, base, content_known)
+            result = self._aspect_decision(scored, wanted, aspects, th, base, content_known, follow_up)
         else:
             result = self._score_decision(self._unplaced_aspect(scored, aspects, wanted, th, content_known), len(query), th, base)
         if result.decision != "fallback" and self._about_unknown(result, content_known, has_unknown_word):
@@ -534,8 +529,13 @@ class Matcher:
         th: dict[str, float],
         base: dict[str, Any],
         content: Sequence[str] = (),
+        follow_up: str | None = None,
     ) -> MatchResult:
-        """ASPECT of COUNTRY: the country's entry on that aspect wins; else the general one, said to be general."""
+        """ASPECT of COUNTRY: the country's entry on that aspect wins; else the general one, said to be general.
+
+        `follow_up` is None, or the last entry's id ("" when unknown) when the message only names another country
+        for the last question ("kalo hongkong?").
+        """
         stand_in = self.aspects.accepted(aspects)
         own = [s for s in scored if self.entry_countries[s[1]] & wanted and self.entry_aspects[s[1]] in stand_in]
         # The aspect asked first is the question; a later one is a detail of it ("gaji … kontrak baru berapa"):
@@ -586,14 +586,13 @@ class Matcher:
             return self._score_decision(scored, 2, th, base)
         if not general:
             return MatchResult("fallback", None, 0.0, **base)
-        if base["features"].get("follow_up") is not None:
+        if follow_up is not None:
             # "kalo hongkong?" after Taiwan's costs: the message names nothing to choose a general entry by, and the
             # country has none on that aspect; offer the general ones and the country's card instead of guessing.
             base["features"]["rule"] = "follow-up-general"
             card = [i for place in sorted(wanted) for i in self._by_place_aspect.get((place, "umum"), ())]
-            last = base["features"]["follow_up"]
             central = sorted(self._by_place_aspect.get(("", aspects[0]), ()),
-                             key=lambda i: (-self._shared_weight(i, last), -self._aspect_weight(i, aspects[0]),
+                             key=lambda i: (-self._shared_weight(i, follow_up), -self._aspect_weight(i, aspects[0]),
                                             self.entry_ids[i]))
             options = tuple(dict.fromkeys([*(self.entry_ids[i] for i in central[:MAX_OPTIONS - len(card[:1])]),
                                            *(self.entry_ids[i] for i in card[:1])]))

@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 
 SCAM_FILE = Path(__file__).parent / "lexicon" / "scam.yaml"
-STORY_CHARS = 160
+STORY_CHARS = 160  # a message this long that shows two warning signs is a story about an offer, asked or not
 # Signs that need no doubt word, only work next to them: a holiday visa or Cambodia alone is no question of ours.
-ALONE_NEXT_TO_WORK = frozenset({"tourist_visa", "scam_hub"})  # a message this long that shows two warning signs is a story about an offer, asked or not
+ALONE_NEXT_TO_WORK = frozenset({"tourist_visa", "scam_hub"})
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.aspects import ASPECTS, load_aspects
 from knowledge.loader import load_seed
+from knowledge.matcher import Matcher
 from knowledge.snapshot import Snapshot
 
 
@@ -354,8 +355,6 @@ def test_a_job_the_country_has_closed_asks_about_its_moratorium(
 
 
 def test_the_option_whose_subject_the_message_names_most_answers_whatever_its_place() -> None:
-    from knowledge.matcher import Matcher
-
     th = {"subject_ratio": 2.5, "subject_floor": 0.4}
     band = [(0.80, 1, {"subject": 0.15}), (0.78, 2, {"subject": 0.45})]  # the second names 3x more of its subject
     assert Matcher._subject_leader(band, th) == 2
